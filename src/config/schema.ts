@@ -1,0 +1,190 @@
+import { z } from 'zod';
+
+/**
+ * The shape of `interlock.yaml`. Every secret-bearing field takes a reference (`env:NAME` or
+ * `file:PATH`), never a literal; `secret-scan.ts` enforces that over the whole document.
+ */
+
+export const ID_PATTERN = /^[a-z][a-z0-9_-]{0,62}$/;
+const id = z.string().regex(ID_PATTERN, 'expected a lowercase identifier: a-z first, then a-z, 0-9, "_" or "-" (max 63)');
+
+/** A secret reference, e.g. `env:ORDERS_API_TOKEN` or `file:secrets/orders.token`. */
+export const secretRef = z
+  .string()
+  .regex(/^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+)$/, 'expected a secret reference "env:NAME" or "file:PATH", never a literal secret');
+
+const durationText = z
+  .string()
+  .regex(/^\d+(ms|s|m|h|d)$/, 'expected a duration such as "500ms", "30s", "15m", "1h" or "1d"');
+
+export const environmentSchema = z.enum(['dev', 'staging', 'prod']);
+export const stageSchema = z.enum(['shadow', 'pilot', 'governed', 'autonomous']);
+export const effectSchema = z.enum(['read', 'write', 'destructive']);
+
+const tenantSchema = z.strictObject({
+  id,
+  name: z.string().min(1).optional(),
+});
+
+const agentSchema = z.strictObject({
+  id,
+  tenant: id,
+  owner: z.string().min(1, 'expected the accountable owner (a person or team)'),
+  environment: environmentSchema,
+  stage: stageSchema,
+  description: z.string().optional(),
+});
+
+const operatorSchema = z.strictObject({
+  id,
+  /** Tenants this operator may read; `*` for all. */
+  tenants: z.union([z.literal('*'), z.array(id).min(1)]),
+  roles: z.array(z.string().min(1)).default([]),
+});
+
+const entitySelectorSchema = z.strictObject({
+  type: id,
+  /** Dotted path into the arguments; `[*]` walks arrays, e.g. `items[*].sku`. */
+  path: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*(\[\*\])?(\.[A-Za-z_][A-Za-z0-9_]*(\[\*\])?)*$/, 'expected a dotted path such as "order_id" or "items[*].sku"'),
+});
+
+const httpBindingSchema = z.strictObject({
+  method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']),
+  /** Path template; `{name}` is replaced by the URL-encoded argument `name`. */
+  path: z.string().startsWith('/'),
+});
+
+const operationSchema = z.strictObject({
+  name: id,
+  description: z.string().optional(),
+  effect: effectSchema,
+  idempotent: z.boolean().default(false),
+  arguments: z.record(z.string(), z.unknown()).describe('JSON Schema (draft-07) of the arguments object'),
+  entities: z.array(entitySelectorSchema).default([]),
+  cost: z.strictObject({ usd: z.number().nonnegative() }).default({ usd: 0 }),
+  timeout: durationText.optional(),
+  http: httpBindingSchema.optional(),
+});
+
+const inProcessUpstreamSchema = z.strictObject({ kind: z.literal('in_process') });
+const httpUpstreamSchema = z.strictObject({
+  kind: z.literal('http'),
+  baseUrl: z.string().url(),
+  /** Header values are secret references: credentials are injected server-side only. */
+  headers: z.record(z.string(), secretRef).default({}),
+  timeout: durationText.default('10s'),
+});
+
+const toolSchema = z.strictObject({
+  name: id,
+  description: z.string().optional(),
+  /** Tenants allowed to use this tool; omitted means every tenant. */
+  tenants: z.array(id).optional(),
+  upstream: z.discriminatedUnion('kind', [inProcessUpstreamSchema, httpUpstreamSchema]),
+  operations: z.array(operationSchema).min(1),
+});
+
+const rateSchema = z.strictObject({
+  limit: z.number().int().positive(),
+  per: durationText,
+});
+
+const capsSchema = z.strictObject({
+  toolCalls: z.number().int().positive().optional(),
+  writes: z.number().int().nonnegative().optional(),
+  entities: z.number().int().nonnegative().optional(),
+});
+
+const limitsSchema = z.strictObject({
+  rate: z
+    .strictObject({
+      perAgent: rateSchema.optional(),
+      perTool: rateSchema.optional(),
+      perTenant: rateSchema.optional(),
+    })
+    .default({}),
+  perRequest: capsSchema.default({}),
+  perSession: capsSchema.default({}),
+  /** How long request/session counters are kept after their last use. */
+  counterTtl: durationText.default('24h'),
+});
+
+const trustedIssuerSchema = z
+  .strictObject({
+    id,
+    issuer: z.string().min(1),
+    audience: z.string().min(1).default('interlock'),
+    /** PEM (SPKI) public key file, e.g. `file:keys/sso.pub.pem`. */
+    publicKey: z.string().regex(/^file:.+/, 'expected "file:PATH" to a PEM public key').optional(),
+    /** JWKS document file, e.g. `file:keys/sso.jwks.json`. */
+    jwks: z.string().regex(/^file:.+/, 'expected "file:PATH" to a JWKS file').optional(),
+  })
+  .refine((issuer) => (issuer.publicKey === undefined) !== (issuer.jwks === undefined), {
+    message: 'expected exactly one of publicKey or jwks',
+  });
+
+const storageSchema = z.discriminatedUnion('driver', [
+  z.strictObject({
+    driver: z.literal('sqlite'),
+    path: z.string().default('interlock.db'),
+    durability: z.enum(['durable', 'relaxed']).default('durable'),
+  }),
+  z.strictObject({
+    driver: z.literal('postgres'),
+    url: secretRef,
+    schema: id.default('interlock'),
+    durability: z.enum(['durable', 'relaxed']).default('durable'),
+    poolSize: z.number().int().positive().max(100).default(10),
+  }),
+]);
+
+export const projectSchema = z.strictObject({
+  version: z.literal(1, 'expected version: 1'),
+  project: z.string().min(1),
+  /** The environment this deployment serves; tokens for any other environment are refused. */
+  environment: environmentSchema,
+  dataDir: z.string().default('.interlock'),
+  server: z
+    .strictObject({
+      host: z.string().default('127.0.0.1'),
+      port: z.number().int().min(0).max(65535).default(8787),
+      bodyLimitBytes: z.number().int().positive().max(16 * 1024 * 1024).default(1024 * 1024),
+    })
+    .default({ host: '127.0.0.1', port: 8787, bodyLimitBytes: 1024 * 1024 }),
+  storage: storageSchema.default({ driver: 'sqlite', path: 'interlock.db', durability: 'durable' }),
+  identity: z
+    .strictObject({
+      tokenTtl: durationText.default('15m'),
+      maxTokenTtl: durationText.default('24h'),
+      trustedIssuers: z.array(trustedIssuerSchema).default([]),
+    })
+    .default({ tokenTtl: '15m', maxTokenTtl: '24h', trustedIssuers: [] }),
+  tenants: z.array(tenantSchema).min(1),
+  agents: z.array(agentSchema).default([]),
+  operators: z.array(operatorSchema).default([]),
+  tools: z.array(toolSchema).default([]),
+  policy: z.strictObject({ bundle: z.string().min(1) }),
+  limits: limitsSchema.default({ rate: {}, perRequest: {}, perSession: {}, counterTtl: '24h' }),
+  audit: z
+    .strictObject({
+      /** Dotted paths (with `*` for one segment) redacted from every event, e.g. `arguments.card_number`. */
+      redactFields: z.array(z.string().min(1)).default([]),
+      checkpointEvery: z.number().int().positive().default(1000),
+    })
+    .default({ redactFields: [], checkpointEvery: 1000 }),
+  logging: z
+    .strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
+    .default({ level: 'info' }),
+});
+
+export type ProjectFile = z.infer<typeof projectSchema>;
+export type Environment = z.infer<typeof environmentSchema>;
+export type Stage = z.infer<typeof stageSchema>;
+export type Effect = z.infer<typeof effectSchema>;
+export type ToolConfig = ProjectFile['tools'][number];
+export type OperationConfig = ToolConfig['operations'][number];
+export type AgentConfig = ProjectFile['agents'][number];
+export type OperatorConfig = ProjectFile['operators'][number];
+export type LimitsConfig = ProjectFile['limits'];
+export type StorageConfig = ProjectFile['storage'];
+export type TrustedIssuerConfig = ProjectFile['identity']['trustedIssuers'][number];

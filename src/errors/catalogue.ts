@@ -1,0 +1,66 @@
+/**
+ * The one catalogue of error codes Interlock returns. Codes are stable and never reused;
+ * `docs/reference/errors.md` is kept in sync with this table by a test.
+ */
+export interface ErrorSpec {
+  /** HTTP status used by the HTTP door. */
+  readonly status: number;
+  /** Whether the same request may succeed if retried later unchanged. */
+  readonly retryable: boolean;
+  /** One-line meaning, shown in the reference documentation. */
+  readonly summary: string;
+}
+
+export const ERROR_CATALOGUE = {
+  // request shape
+  BODY_MALFORMED: { status: 400, retryable: false, summary: 'The request body is not valid JSON.' },
+  BODY_TOO_LARGE: { status: 413, retryable: false, summary: 'The request body exceeds the configured size limit.' },
+  REQUEST_INVALID: { status: 400, retryable: false, summary: 'The request does not match the API schema (missing field, wrong type).' },
+  SCHEMA_VERSION_UNSUPPORTED: { status: 400, retryable: false, summary: 'The payload declares a schema version this server does not understand.' },
+  NOT_FOUND: { status: 404, retryable: false, summary: 'No such route or record.' },
+
+  // authentication and identity
+  AUTH_MISSING: { status: 401, retryable: false, summary: 'No bearer token was presented.' },
+  AUTH_INVALID: { status: 401, retryable: false, summary: 'The token is malformed or its signature does not verify.' },
+  AUTH_EXPIRED: { status: 401, retryable: false, summary: 'The token has expired.' },
+  AUTH_REVOKED: { status: 401, retryable: false, summary: 'The token, or every token of its agent, has been revoked.' },
+  AUTH_WRONG_ENVIRONMENT: { status: 401, retryable: false, summary: 'The token was minted for another environment.' },
+  AGENT_UNKNOWN: { status: 401, retryable: false, summary: 'The token names an agent that is not configured.' },
+  USER_ASSERTION_INVALID: { status: 401, retryable: false, summary: 'The acting-for-user assertion is malformed, expired, or not from a trusted issuer.' },
+  FORBIDDEN: { status: 403, retryable: false, summary: 'The caller may not read or change this resource.' },
+  TENANT_MISMATCH: { status: 403, retryable: false, summary: 'The request crosses a tenant boundary.' },
+
+  // registry and arguments
+  TOOL_UNKNOWN: { status: 404, retryable: false, summary: 'The tool is not in the registry (or not available to this tenant).' },
+  OPERATION_UNKNOWN: { status: 404, retryable: false, summary: 'The tool has no such operation.' },
+  ARGUMENTS_INVALID: { status: 422, retryable: false, summary: 'The arguments do not match the operation schema.' },
+
+  // decision
+  POLICY_DENIED: { status: 403, retryable: false, summary: 'Policy denied the action.' },
+  APPROVAL_REQUIRED: { status: 202, retryable: false, summary: 'Policy requires a human approval before the action may run.' },
+  POLICY_BUNDLE_INVALID: { status: 422, retryable: false, summary: 'A policy bundle failed validation or its own tests and was not loaded.' },
+
+  // bounds
+  RATE_LIMITED: { status: 429, retryable: true, summary: 'A rate limit (per agent, tool or tenant) was hit.' },
+  BLAST_RADIUS_EXCEEDED: { status: 429, retryable: false, summary: 'A cap on tool calls, writes or entities per request or session was hit.' },
+
+  // execution
+  UPSTREAM_TIMEOUT: { status: 504, retryable: true, summary: 'The upstream tool did not answer in time; the outcome is unknown.' },
+  UPSTREAM_FAILED: { status: 502, retryable: true, summary: 'The upstream tool returned an error or an unreadable answer.' },
+  HANDLER_MISSING: { status: 503, retryable: false, summary: 'An in-process tool has no handler registered in this process.' },
+
+  // configuration
+  CONFIG_INVALID: { status: 500, retryable: false, summary: 'The project configuration is invalid.' },
+  SECRET_UNRESOLVED: { status: 500, retryable: false, summary: 'A secret reference could not be resolved.' },
+
+  // service
+  AUDIT_UNAVAILABLE: { status: 503, retryable: true, summary: 'Audit events could not be made durable; the call was not acknowledged.' },
+  STORE_UNAVAILABLE: { status: 503, retryable: true, summary: 'The store could not be reached.' },
+  INTERNAL: { status: 500, retryable: true, summary: 'An unexpected internal error; the request was not acknowledged.' },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOGUE;
+
+export function isErrorCode(value: string): value is ErrorCode {
+  return Object.prototype.hasOwnProperty.call(ERROR_CATALOGUE, value);
+}

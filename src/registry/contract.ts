@@ -1,0 +1,36 @@
+import type { Effect } from '../config/schema.js';
+
+export interface EntitySelector {
+  readonly type: string;
+  /** Parsed path segments; `*` walks an array. */
+  readonly segments: readonly string[];
+}
+
+export type UpstreamBinding =
+  | { readonly kind: 'in_process' }
+  | {
+      readonly kind: 'http';
+      readonly baseUrl: string;
+      /** Header name → secret reference; resolved only inside the execution adapter. */
+      readonly headerRefs: Readonly<Record<string, string>>;
+      readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+      readonly pathTemplate: string;
+    };
+
+/** Everything Interlock knows about one tool operation: the contract every call is held to. */
+export interface OperationContract {
+  readonly tool: string;
+  readonly operation: string;
+  /** `tool.operation`, used as the Cedar action id. */
+  readonly qualifiedName: string;
+  readonly description: string | undefined;
+  readonly effect: Effect;
+  readonly idempotent: boolean;
+  readonly argumentsSchema: Readonly<Record<string, unknown>>;
+  readonly entities: readonly EntitySelector[];
+  readonly costUsd: number;
+  readonly timeoutMs: number;
+  /** Tenants allowed to use the tool; null means every tenant. */
+  readonly tenants: readonly string[] | null;
+  readonly upstream: UpstreamBinding;
+}
