@@ -1,0 +1,71 @@
+import type { CounterIncrement } from '../store/store.js';
+
+/** Caps on what one request (trace) or one session may do in total. */
+export interface Caps {
+  readonly toolCalls?: number | undefined;
+  readonly writes?: number | undefined;
+  readonly entities?: number | undefined;
+}
+
+export interface CapScope {
+  readonly tenant: string;
+  readonly traceId: string;
+  readonly sessionId: string | null;
+}
+
+export interface CallWeight {
+  readonly isWrite: boolean;
+  readonly entityCount: number;
+}
+
+/** Names a limit in errors and audit events, e.g. `perSession.writes`. */
+export interface CapCounter {
+  readonly limitName: string;
+  readonly max: number;
+  readonly increment: CounterIncrement;
+}
+
+/**
+ * The counters one call adds to. Only capped dimensions are counted, so an unconfigured cap costs
+ * nothing. Keys are tenant-qualified so that ids chosen by agents cannot collide across tenants.
+ */
+export function capCounters(perRequest: Caps, perSession: Caps, scope: CapScope, weight: CallWeight, expiresAt: string): CapCounter[] {
+  const counters: CapCounter[] = [];
+  const add = (scopeName: 'perRequest' | 'perSession', scopeKey: string, caps: Caps): void => {
+    const dimensions: Array<[keyof Caps, number]> = [
+      ['toolCalls', 1],
+      ['writes', weight.isWrite ? 1 : 0],
+      ['entities', weight.entityCount],
+    ];
+    for (const [dimension, by] of dimensions) {
+      const max = caps[dimension];
+      if (max === undefined) continue;
+      counters.push({
+        limitName: `${scopeName}.${dimension}`,
+        max,
+        increment: { key: `${scopeName}:${dimension}:${scope.tenant}:${scopeKey}`, by, expiresAt },
+      });
+    }
+  };
+  add('perRequest', scope.traceId, perRequest);
+  if (scope.sessionId !== null) add('perSession', scope.sessionId, perSession);
+  return counters;
+}
+
+export interface CapHit {
+  readonly limit: string;
+  readonly max: number;
+  readonly reached: number;
+}
+
+/** The first cap the new counter values exceed, or null. */
+export function firstCapExceeded(counters: readonly CapCounter[], values: readonly number[]): CapHit | null {
+  for (let index = 0; index < counters.length; index += 1) {
+    const counter = counters[index];
+    const value = values[index];
+    if (counter !== undefined && value !== undefined && value > counter.max) {
+      return { limit: counter.limitName, max: counter.max, reached: value };
+    }
+  }
+  return null;
+}

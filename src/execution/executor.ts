@@ -1,0 +1,24 @@
+import type { InterlockError } from '../errors/interlock-error.js';
+import type { OperationContract } from '../registry/contract.js';
+
+/** What an upstream may know about the call it serves. Never carries credentials. */
+export interface ExecutionContext {
+  readonly callId: string;
+  readonly traceId: string;
+  readonly agentId: string;
+  readonly tenant: string;
+  readonly actingForUserId: string | null;
+  readonly signal: AbortSignal;
+}
+
+/**
+ * `failed`: the upstream answered with an error, nothing is known to have changed.
+ * `unknown`: no answer (timeout, connection lost after sending); a write may have happened.
+ */
+export type ExecutionResult =
+  | { readonly ok: true; readonly result: unknown }
+  | { readonly ok: false; readonly outcome: 'failed' | 'unknown'; readonly error: InterlockError };
+
+export interface Executor {
+  execute(contract: OperationContract, args: Readonly<Record<string, unknown>>, context: ExecutionContext): Promise<ExecutionResult>;
+}

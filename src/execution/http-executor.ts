@@ -1,0 +1,100 @@
+import { InterlockError } from '../errors/interlock-error.js';
+import type { OperationContract } from '../registry/contract.js';
+import type { ExecutionContext, ExecutionResult, Executor } from './executor.js';
+
+const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
+
+/** Resolves a secret reference to its value; only called while building the upstream request. */
+export type SecretLookup = (reference: string) => string;
+
+/**
+ * Calls HTTP upstreams. Credentials are injected here, from references, at the last moment:
+ * they never pass through the kernel, the arguments, the result or the audit log.
+ */
+export class HttpExecutor implements Executor {
+  readonly #lookupSecret: SecretLookup;
+
+  constructor(lookupSecret: SecretLookup) {
+    this.#lookupSecret = lookupSecret;
+  }
+
+  async execute(contract: OperationContract, args: Readonly<Record<string, unknown>>, context: ExecutionContext): Promise<ExecutionResult> {
+    const binding = contract.upstream;
+    if (binding.kind !== 'http') {
+      return { ok: false, outcome: 'failed', error: new InterlockError('INTERNAL', `${contract.qualifiedName} has no HTTP binding`) };
+    }
+    const { url, rest } = buildUrl(binding.baseUrl, binding.pathTemplate, args);
+    const headers: Record<string, string> = {
+      accept: 'application/json',
+      'x-interlock-call-id': context.callId,
+      'x-interlock-trace-id': context.traceId,
+    };
+    for (const [name, reference] of Object.entries(binding.headerRefs)) headers[name.toLowerCase()] = this.#lookupSecret(reference);
+    let body: string | undefined;
+    if (binding.method === 'GET' || binding.method === 'DELETE') {
+      for (const [key, value] of Object.entries(rest)) {
+        if (value !== undefined && value !== null) url.searchParams.set(key, typeof value === 'object' ? JSON.stringify(value) : String(value));
+      }
+    } else {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(rest);
+    }
+
+    const signal = AbortSignal.any([context.signal, AbortSignal.timeout(contract.timeoutMs)]);
+    let response: Response;
+    try {
+      response = await fetch(url, body === undefined ? { method: binding.method, headers, signal } : { method: binding.method, headers, body, signal });
+    } catch (error) {
+      const timedOut = error instanceof DOMException && (error.name === 'TimeoutError' || error.name === 'AbortError');
+      // A request that may have reached the upstream leaves the outcome unknown for writes.
+      const outcome = contract.effect === 'read' ? 'failed' : 'unknown';
+      return timedOut
+        ? { ok: false, outcome, error: new InterlockError('UPSTREAM_TIMEOUT', `${contract.qualifiedName} did not answer within ${contract.timeoutMs} ms`) }
+        : { ok: false, outcome, error: new InterlockError('UPSTREAM_FAILED', `${contract.qualifiedName}: upstream unreachable`) };
+    }
+    let text: string;
+    try {
+      text = await readLimited(response, MAX_RESPONSE_BYTES);
+    } catch {
+      return { ok: false, outcome: contract.effect === 'read' ? 'failed' : 'unknown', error: new InterlockError('UPSTREAM_FAILED', `${contract.qualifiedName}: response unreadable or larger than ${MAX_RESPONSE_BYTES} bytes`) };
+    }
+    if (!response.ok) {
+      return { ok: false, outcome: 'failed', error: new InterlockError('UPSTREAM_FAILED', `${contract.qualifiedName}: upstream answered HTTP ${response.status}`, { upstreamStatus: response.status }) };
+    }
+    if (text.length === 0) return { ok: true, result: null };
+    try {
+      return { ok: true, result: JSON.parse(text) as unknown };
+    } catch {
+      return { ok: false, outcome: 'failed', error: new InterlockError('UPSTREAM_FAILED', `${contract.qualifiedName}: upstream answered with invalid JSON`) };
+    }
+  }
+}
+
+function buildUrl(baseUrl: string, template: string, args: Readonly<Record<string, unknown>>): { url: URL; rest: Record<string, unknown> } {
+  const rest: Record<string, unknown> = { ...args };
+  const path = template.replace(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_match, name: string) => {
+    const value = Object.prototype.hasOwnProperty.call(args, name) ? args[name] : undefined;
+    delete rest[name];
+    return encodeURIComponent(value === undefined || value === null ? '' : String(value));
+  });
+  const base = baseUrl.endsWith('/') ? baseUrl.slice(0, -1) : baseUrl;
+  return { url: new URL(base + path), rest };
+}
+
+async function readLimited(response: Response, maxBytes: number): Promise<string> {
+  if (response.body === null) return '';
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel();
+      throw new RangeError('response too large');
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}

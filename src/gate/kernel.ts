@@ -1,0 +1,319 @@
+import { randomUUID } from 'node:crypto';
+import type { AuditEventInput } from '../audit/event.js';
+import { capCounters, firstCapExceeded, type Caps } from '../bounds/blast-radius.js';
+import type { RateLimiter, RateRule } from '../bounds/rate-limiter.js';
+import { InterlockError, isInterlockError } from '../errors/interlock-error.js';
+import type { Executor } from '../execution/executor.js';
+import type { Credential, Principal } from '../identity/principal.js';
+import type { Decision } from '../policy/decision.js';
+import type { ArgumentsValidator } from '../registry/arguments-validator.js';
+import type { OperationContract } from '../registry/contract.js';
+import { extractEntities } from '../registry/entities.js';
+import type { Registry } from '../registry/registry.js';
+import { CALL_SCHEMA_VERSION, isValidExternalId, type CallOutcome, type CallRequest, type DecisionSummary } from './call.js';
+import type { AuditPort, AuthenticationPort, CallStatus, CounterPort, DecisionPort, KernelObserver, OutputRedactionPort } from './ports.js';
+
+export interface KernelLimits {
+  readonly rate: { readonly perAgent?: RateRule | undefined; readonly perTool?: RateRule | undefined; readonly perTenant?: RateRule | undefined };
+  readonly perRequest: Caps;
+  readonly perSession: Caps;
+  readonly counterTtlMs: number;
+}
+
+export interface KernelDependencies {
+  readonly environment: string;
+  /** `durable`: audit events are committed before a write runs and before any answer. */
+  readonly durability: 'durable' | 'relaxed';
+  readonly authentication: AuthenticationPort;
+  readonly registry: Registry;
+  readonly argumentsValidator: ArgumentsValidator;
+  readonly policy: DecisionPort;
+  readonly rateLimiter: RateLimiter;
+  readonly counters: CounterPort;
+  readonly limits: KernelLimits;
+  readonly executor: Executor;
+  readonly outputRedaction: OutputRedactionPort;
+  readonly audit: AuditPort;
+  readonly observer: KernelObserver;
+  readonly now?: () => number;
+}
+
+/** Everything known about a call so far; grows as it moves down the pipeline. */
+interface CallState {
+  readonly callId: string;
+  readonly traceId: string;
+  readonly startedAt: number;
+  principal: Principal | null;
+  contract: OperationContract | null;
+  decision: DecisionSummary | null;
+}
+
+/**
+ * The gate: the only place where a tool call is allowed to run. Every door (HTTP, SDK, MCP) calls
+ * `call()`; each step below can stop the call, and every step leaves an audit event.
+ */
+export class Kernel {
+  readonly #deps: KernelDependencies;
+  readonly #now: () => number;
+
+  constructor(dependencies: KernelDependencies) {
+    this.#deps = dependencies;
+    this.#now = dependencies.now ?? Date.now;
+  }
+
+  get registry(): Registry {
+    return this.#deps.registry;
+  }
+
+  async call(request: CallRequest, credential: Credential): Promise<CallOutcome> {
+    const state: CallState = {
+      callId: randomUUID(),
+      traceId: request.traceId !== undefined && isValidExternalId(request.traceId) ? request.traceId : randomUUID(),
+      startedAt: performance.now(),
+      principal: null,
+      contract: null,
+      decision: null,
+    };
+    try {
+      return await this.#run(request, credential, state);
+    } catch (error) {
+      // Fail closed: anything unexpected is a refusal, and never an acknowledgement of execution.
+      const refusal = isInterlockError(error) ? error : new InterlockError('INTERNAL', 'internal error while governing the call');
+      return this.#finishRefused(state, refusal);
+    }
+  }
+
+  async #run(request: CallRequest, credential: Credential, state: CallState): Promise<CallOutcome> {
+    const deps = this.#deps;
+    if (request.traceId !== undefined && !isValidExternalId(request.traceId)) {
+      throw new InterlockError('REQUEST_INVALID', 'traceId must be 1-128 characters of A-Z a-z 0-9 . _ : -');
+    }
+    if (request.sessionId !== undefined && !isValidExternalId(request.sessionId)) {
+      throw new InterlockError('REQUEST_INVALID', 'sessionId must be 1-128 characters of A-Z a-z 0-9 . _ : -');
+    }
+
+    // 1. authenticate
+    state.principal = await deps.authentication.authenticate(credential, request.actingFor);
+    const principal = state.principal;
+    const { agent } = principal;
+    this.#record(state, 'call.received', {
+      tool: request.tool,
+      operation: request.operation,
+      arguments: request.arguments,
+      sessionId: request.sessionId ?? null,
+      stage: agent.stage,
+      environment: agent.environment,
+      actingFor: principal.actingFor === null ? null : { userId: principal.actingFor.userId, issuer: principal.actingFor.issuer },
+      tokenId: agent.tokenId,
+    });
+
+    // 2. contain: kill switches and session modes plug in here (they arrive with safe execution).
+
+    // 3. resolve: unknown tools, and tools of other tenants, do not exist for this agent.
+    const contract = deps.registry.resolve(request.tool, request.operation);
+    if (contract === undefined || (contract.tenants !== null && !contract.tenants.includes(agent.tenant))) {
+      if (!deps.registry.hasTool(request.tool) || contract !== undefined) {
+        throw new InterlockError('TOOL_UNKNOWN', `unknown tool "${truncate(request.tool)}"`);
+      }
+      throw new InterlockError('OPERATION_UNKNOWN', `tool "${request.tool}" has no operation "${truncate(request.operation)}"`);
+    }
+    state.contract = contract;
+
+    // 4. validate
+    const problems = deps.argumentsValidator.check(contract, request.arguments);
+    if (problems.length > 0) {
+      const summary = problems.map((problem) => `${problem.path || '(arguments)'} ${problem.message}`).join('; ');
+      throw new InterlockError('ARGUMENTS_INVALID', `arguments of ${contract.qualifiedName} are invalid: ${summary}`, { problems });
+    }
+
+    // 5. assess: risk signals arrive with the risk engine; the context slot is already there.
+    const entities = extractEntities(contract, request.arguments);
+    const risk = { score: 0, taintedArgs: [] as string[] };
+
+    // 6. decide
+    const decisionStartedAt = performance.now();
+    const decision: Decision = deps.policy.decide({
+      agent,
+      actingFor: principal.actingFor,
+      tool: contract.tool,
+      operation: contract.operation,
+      effect: contract.effect,
+      arguments: request.arguments,
+      environment: deps.environment,
+      risk,
+      entities,
+    });
+    deps.observer.decisionMade(decision.kind, (performance.now() - decisionStartedAt) / 1000);
+    const effective = applyReadOnly(decision, contract);
+    state.decision = summarise(effective);
+    this.#record(state, 'decision.made', { ...state.decision, effect: contract.effect, errors: effective.errors, entities });
+    if (effective.kind === 'deny') {
+      return this.#finish(state, 'denied', {
+        error: new InterlockError('POLICY_DENIED', `policy denied ${contract.qualifiedName}: ${effective.reasons.join('; ') || 'no reason given'}`).toData(),
+      });
+    }
+    if (effective.kind === 'require_approval') {
+      const role = effective.obligations.approval?.role ?? 'unspecified';
+      return this.#finish(state, 'approval_required', {
+        error: new InterlockError('APPROVAL_REQUIRED', `${contract.qualifiedName} needs approval by role "${role}": ${effective.reasons.join('; ') || 'policy requires approval'}`, {
+          approverRole: role,
+          quorum: effective.obligations.approval?.quorum ?? 1,
+        }).toData(),
+      });
+    }
+
+    // 7. bound: rate limits, then blast-radius caps.
+    await this.#bound(state, contract, request, entities.length);
+
+    // 8. approve: the approval workflow arrives with safe execution.
+    // 9. execute. In durable mode the intent of a write is on disk before the side effect happens.
+    if (contract.effect !== 'read' && deps.durability === 'durable') await deps.audit.flush();
+    const executionStartedAt = performance.now();
+    const execution = await deps.executor.execute(contract, request.arguments, {
+      callId: state.callId,
+      traceId: state.traceId,
+      agentId: agent.agentId,
+      tenant: agent.tenant,
+      actingForUserId: principal.actingFor?.userId ?? null,
+      signal: AbortSignal.timeout(contract.timeoutMs + 1000),
+    });
+    const durationMs = round(performance.now() - executionStartedAt);
+    if (!execution.ok) {
+      this.#record(state, 'tool.failed', { outcome: execution.outcome, error: execution.error.toData(), durationMs });
+      return this.#finish(state, 'failed', { error: execution.error.toData(), outcome: execution.outcome });
+    }
+
+    // 10. govern the output: secrets stripped, obligation fields redacted.
+    const governed = deps.outputRedaction.redactResult(execution.result, effective.obligations.redactFields);
+    this.#record(state, 'tool.executed', { durationMs, result: governed.value, redactedFromResult: governed.redactedPaths });
+
+    // 11. record
+    return this.#finish(state, 'executed', { result: governed.value, costUsd: contract.costUsd });
+  }
+
+  async #bound(state: CallState, contract: OperationContract, request: CallRequest, entityCount: number): Promise<void> {
+    const deps = this.#deps;
+    const agent = state.principal?.agent;
+    if (agent === undefined) throw new InterlockError('INTERNAL', 'bound step reached without a principal');
+    const { rate } = deps.limits;
+    const buckets: Array<{ key: string; rule: RateRule; name: string }> = [];
+    if (rate.perAgent !== undefined) buckets.push({ key: `agent:${agent.tenant}:${agent.agentId}`, rule: rate.perAgent, name: 'rate.perAgent' });
+    if (rate.perTool !== undefined) buckets.push({ key: `tool:${agent.tenant}:${contract.tool}`, rule: rate.perTool, name: 'rate.perTool' });
+    if (rate.perTenant !== undefined) buckets.push({ key: `tenant:${agent.tenant}`, rule: rate.perTenant, name: 'rate.perTenant' });
+    if (buckets.length > 0) {
+      const verdict = deps.rateLimiter.take(buckets);
+      if (!verdict.ok) {
+        const hit = buckets.find((bucket) => bucket.key === verdict.key);
+        throw new InterlockError('RATE_LIMITED', `rate limit ${hit?.name ?? 'rate'} reached (${hit?.rule.limit ?? '?'} per ${hit?.rule.perMs ?? '?'} ms)`, {
+          limit: hit?.name ?? 'rate',
+          max: hit?.rule.limit ?? 0,
+          perMs: hit?.rule.perMs ?? 0,
+          retryAfterMs: verdict.retryAfterMs,
+        });
+      }
+    }
+    const counters = capCounters(
+      deps.limits.perRequest,
+      deps.limits.perSession,
+      { tenant: agent.tenant, traceId: state.traceId, sessionId: request.sessionId ?? null },
+      { isWrite: contract.effect !== 'read', entityCount },
+      new Date(this.#now() + deps.limits.counterTtlMs).toISOString(),
+    );
+    if (counters.length === 0) return;
+    const values = await deps.counters.incrementCounters(counters.map((counter) => counter.increment));
+    const hit = firstCapExceeded(counters, values);
+    if (hit !== null) {
+      throw new InterlockError('BLAST_RADIUS_EXCEEDED', `limit ${hit.limit} of ${hit.max} reached`, { limit: hit.limit, max: hit.max, reached: hit.reached });
+    }
+  }
+
+  #record(state: CallState, type: AuditEventInput['type'], data: Record<string, unknown>): string {
+    const agent = state.principal?.agent ?? null;
+    return this.#deps.audit.record({
+      type,
+      tenant: agent?.tenant ?? null,
+      agent: agent?.agentId ?? null,
+      traceId: state.traceId,
+      callId: state.callId,
+      data,
+    });
+  }
+
+  async #finish(state: CallState, status: CallStatus, extra: { result?: unknown; error?: ReturnType<InterlockError['toData']>; costUsd?: number; outcome?: string }): Promise<CallOutcome> {
+    const durationMs = round(performance.now() - state.startedAt);
+    const auditEventId = this.#record(state, 'call.completed', {
+      status,
+      tool: state.contract?.tool ?? null,
+      operation: state.contract?.operation ?? null,
+      errorCode: extra.error?.code ?? null,
+      executionOutcome: extra.outcome ?? null,
+      costUsd: extra.costUsd ?? 0,
+      durationMs,
+    });
+    await this.#acknowledge();
+    this.#deps.observer.callFinished(status, state.contract?.tool ?? null, extra.error?.code ?? null, durationMs / 1000);
+    const outcome: CallOutcome = {
+      schemaVersion: CALL_SCHEMA_VERSION,
+      status,
+      callId: state.callId,
+      traceId: state.traceId,
+      decision: state.decision,
+      auditEventId,
+      ...(extra.error === undefined ? {} : { error: extra.error }),
+      ...(status === 'executed' ? { result: extra.result } : {}),
+    };
+    return outcome;
+  }
+
+  async #finishRefused(state: CallState, refusal: InterlockError): Promise<CallOutcome> {
+    const data = refusal.toData();
+    const auditEventId = this.#record(state, 'call.refused', {
+      code: data.code,
+      message: data.message,
+      ...(data.details === undefined ? {} : { details: data.details }),
+      tool: state.contract?.tool ?? null,
+      operation: state.contract?.operation ?? null,
+    });
+    try {
+      await this.#acknowledge();
+    } catch (error) {
+      // The refusal itself could not be made durable: say so rather than pretend it was recorded.
+      const unavailable = isInterlockError(error) ? error : new InterlockError('AUDIT_UNAVAILABLE', 'audit events could not be committed');
+      this.#deps.observer.callFinished('refused', state.contract?.tool ?? null, unavailable.code, (performance.now() - state.startedAt) / 1000);
+      return { schemaVersion: CALL_SCHEMA_VERSION, status: 'refused', callId: state.callId, traceId: state.traceId, decision: state.decision, auditEventId, error: unavailable.toData() };
+    }
+    this.#deps.observer.callFinished('refused', state.contract?.tool ?? null, data.code, (performance.now() - state.startedAt) / 1000);
+    return { schemaVersion: CALL_SCHEMA_VERSION, status: 'refused', callId: state.callId, traceId: state.traceId, decision: state.decision, auditEventId, error: data };
+  }
+
+  /** In durable mode nothing is acknowledged before its events are committed. */
+  async #acknowledge(): Promise<void> {
+    if (this.#deps.durability === 'durable') await this.#deps.audit.flush();
+  }
+}
+
+/**
+ * A `read_only` obligation grants reads only: a write or destructive operation under it is denied.
+ */
+function applyReadOnly(decision: Decision, contract: OperationContract): Decision {
+  if (decision.kind === 'deny' || !decision.obligations.readOnly || contract.effect === 'read') return decision;
+  return { ...decision, kind: 'deny', reasons: [...decision.reasons, `policy grants read-only access; ${contract.qualifiedName} is a ${contract.effect} operation`] };
+}
+
+function summarise(decision: Decision): DecisionSummary {
+  return {
+    kind: decision.kind,
+    reasons: decision.reasons,
+    policyIds: decision.policyIds,
+    bundleVersion: decision.bundleVersion,
+    obligations: decision.obligations,
+  };
+}
+
+function round(milliseconds: number): number {
+  return Math.round(milliseconds * 1000) / 1000;
+}
+
+function truncate(text: string): string {
+  return text.length > 64 ? `${text.slice(0, 64)}…` : text;
+}
