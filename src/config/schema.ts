@@ -164,6 +164,8 @@ export const projectSchema = z.strictObject({
   operators: z.array(operatorSchema).default([]),
   tools: z.array(toolSchema).default([]),
   policy: z.strictObject({ bundle: z.string().min(1) }),
+  /** ES module exporting `handlers`: { 'tool.operation': function } for in-process tools run by `interlock serve`. */
+  handlers: z.string().min(1).optional(),
   limits: limitsSchema.default({ rate: {}, perRequest: {}, perSession: {}, counterTtl: '24h' }),
   audit: z
     .strictObject({

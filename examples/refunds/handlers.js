@@ -1,0 +1,26 @@
+// In-process tool implementations for the refunds demo. A real deployment would point these
+// tools at the back office and payment provider over HTTP instead.
+
+const orders = new Map([
+  ['o-1001', { order_id: 'o-1001', status: 'delivered', total_cents: 12900, customer: { name: 'Dana Reyes', email: 'dana@example.com', phone: '+1 415 555 0100' } }],
+  ['o-1002', { order_id: 'o-1002', status: 'shipped', total_cents: 4500, customer: { name: 'Sam Okafor', email: 'sam@example.com', phone: '+44 20 7946 0958' } }],
+]);
+const refunds = [];
+const outbox = [];
+
+export const handlers = {
+  'orders.lookup': ({ order_id }) => {
+    const order = orders.get(order_id);
+    return order === undefined ? { found: false } : { found: true, ...order };
+  },
+  'orders.delete': ({ order_id }) => ({ deleted: orders.delete(order_id) }),
+  'refunds.create': ({ order_id, amount_cents, reason }) => {
+    const refund = { refund_id: `r-${refunds.length + 1}`, order_id, amount_cents, reason, status: 'issued' };
+    refunds.push(refund);
+    return refund;
+  },
+  'email.send': ({ to, subject }) => {
+    outbox.push({ to, subject });
+    return { queued: true, message_id: `m-${outbox.length}` };
+  },
+};
