@@ -8,7 +8,7 @@ import type { ErrorCode } from '../../src/errors/catalogue.js';
 import type { IdentityConfig } from '../../src/identity/identity-config.js';
 import { keyIdOf } from '../../src/keys/keystore.js';
 import type { Revocation, Store } from '../../src/store/store.js';
-import assert from 'node:assert/strict';
+import { strict as assert } from 'node:assert';
 
 /** A project configuration with two tenants, agents in each environment and two operators. */
 export function makeConfig(overrides: Record<string, unknown> = {}): IdentityConfig {

@@ -1,4 +1,4 @@
-import assert from 'node:assert/strict';
+import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { CompactSign, decodeJwt, decodeProtectedHeader, SignJWT } from 'jose';
 import { TokenIssuer, TokenVerifier } from '../../src/identity/tokens.js';
