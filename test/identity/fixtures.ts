@@ -7,6 +7,7 @@ import { InterlockError } from '../../src/errors/interlock-error.js';
 import type { ErrorCode } from '../../src/errors/catalogue.js';
 import type { IdentityConfig } from '../../src/identity/identity-config.js';
 import { keyIdOf } from '../../src/keys/keystore.js';
+import { SqliteStore } from '../../src/store/sqlite-store.js';
 import type { Revocation, Store } from '../../src/store/store.js';
 import { strict as assert } from 'node:assert';
 
@@ -85,4 +86,14 @@ export async function rejectsWithCode(promise: Promise<unknown>, code: ErrorCode
   assert.equal(caught.code, code, `expected ${code}, got ${caught.code}: ${caught.message}`);
   if (messagePattern !== undefined) assert.match(caught.message, messagePattern);
   return caught;
+}
+
+/**
+ * A real SQLite store on a file. Opening a second one on the same file stands for another
+ * process (the CLI, another replica) sharing the database.
+ */
+export async function openSqliteStore(path: string): Promise<SqliteStore> {
+  const store = new SqliteStore({ path, durability: 'relaxed' });
+  await store.migrate();
+  return store;
 }
