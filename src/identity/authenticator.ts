@@ -52,7 +52,8 @@ export class Authenticator {
   async #authenticateAgent(credential: Credential): Promise<AgentPrincipal> {
     if (typeof credential !== 'object' || credential === null) throw new InterlockError('AUTH_MISSING', 'no credential was presented');
     if (credential.kind === 'token') {
-      if (typeof credential.token !== 'string' || credential.token.length === 0) throw new InterlockError('AUTH_MISSING', 'no bearer token was presented');
+      if (typeof credential.token !== 'string' || credential.token.length === 0)
+        throw new InterlockError('AUTH_MISSING', 'no bearer token was presented');
       const verified = await this.#tokens.verifyAgentToken(credential.token);
       return toAgentPrincipal(verified.agent, verified.tokenId);
     }
@@ -61,7 +62,10 @@ export class Authenticator {
       const agent = typeof credential.agentId === 'string' ? this.#directory.agent(credential.agentId) : undefined;
       if (agent === undefined) throw new InterlockError('AGENT_UNKNOWN', 'no agent with this id is configured');
       if (agent.environment !== this.#config.environment) {
-        throw new InterlockError('AUTH_WRONG_ENVIRONMENT', `agent "${agent.id}" is configured for "${agent.environment}" but this deployment serves "${this.#config.environment}"`);
+        throw new InterlockError(
+          'AUTH_WRONG_ENVIRONMENT',
+          `agent "${agent.id}" is configured for "${agent.environment}" but this deployment serves "${this.#config.environment}"`,
+        );
       }
       return toAgentPrincipal(agent, null);
     }

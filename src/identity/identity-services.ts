@@ -30,7 +30,13 @@ export async function createIdentityServices(options: IdentityServicesOptions): 
   const signingKey = loadOrCreateSigningKey(resolve(projectDir, config.dataDir), 'identity');
   const clock = options.now === undefined ? {} : { now: options.now };
   const issuer = new TokenIssuer({ config, signingKey, ...clock });
-  const verifier = new TokenVerifier({ config, publicKey: signingKey, previousPublicKeys: options.previousPublicKeys ?? [], revocations, ...clock });
+  const verifier = new TokenVerifier({
+    config,
+    publicKey: signingKey,
+    previousPublicKeys: options.previousPublicKeys ?? [],
+    revocations,
+    ...clock,
+  });
   const userAssertions = await UserAssertionVerifier.load({ issuers: config.identity.trustedIssuers, projectDir, ...clock });
   const authenticator = new Authenticator({ config, tokenVerifier: verifier, userAssertionVerifier: userAssertions });
   return { signingKey, issuer, verifier, userAssertions, authenticator };

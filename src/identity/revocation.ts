@@ -25,7 +25,13 @@ const MAX_BY_LENGTH = 200;
 const MAX_REASON_LENGTH = 1000;
 
 /** Revokes one token. Every verifier on the same store refuses it from its next call. */
-export async function revokeToken(store: RevocationWriter, target: TokenRevocationTarget, by: string, reason: string, options: RevocationOptions = {}): Promise<Revocation> {
+export async function revokeToken(
+  store: RevocationWriter,
+  target: TokenRevocationTarget,
+  by: string,
+  reason: string,
+  options: RevocationOptions = {},
+): Promise<Revocation> {
   checkActor(by, reason);
   let tokenId: string;
   let subject: string;
@@ -34,7 +40,8 @@ export async function revokeToken(store: RevocationWriter, target: TokenRevocati
     tokenId = claims.jti;
     subject = revocationSubjectFor(claims.kind, claims.sub);
   } else {
-    if (typeof target.tokenId !== 'string' || !TOKEN_ID_PATTERN.test(target.tokenId)) throw new InterlockError('REQUEST_INVALID', 'expected a token id (22 to 64 base64url characters)');
+    if (typeof target.tokenId !== 'string' || !TOKEN_ID_PATTERN.test(target.tokenId))
+      throw new InterlockError('REQUEST_INVALID', 'expected a token id (22 to 64 base64url characters)');
     tokenId = target.tokenId;
     if ('agentId' in target) {
       checkAgentId(target.agentId);
@@ -44,7 +51,14 @@ export async function revokeToken(store: RevocationWriter, target: TokenRevocati
       subject = revocationSubjectFor('operator', target.operatorId);
     }
   }
-  const revocation: Revocation = { tokenId, agentId: subject, before: null, at: new Date((options.now ?? systemClock)()).toISOString(), by, reason };
+  const revocation: Revocation = {
+    tokenId,
+    agentId: subject,
+    before: null,
+    at: new Date((options.now ?? systemClock)()).toISOString(),
+    by,
+    reason,
+  };
   await store.insertRevocation(revocation);
   return revocation;
 }
@@ -55,22 +69,47 @@ export async function revokeToken(store: RevocationWriter, target: TokenRevocati
  * configuration or have its credentials reissued only once the cause is fixed. Tokens minted in
  * the same second as the revocation are revoked as well.
  */
-export async function revokeAgent(store: RevocationWriter, agentId: string, by: string, reason: string, options: RevocationOptions = {}): Promise<Revocation> {
+export async function revokeAgent(
+  store: RevocationWriter,
+  agentId: string,
+  by: string,
+  reason: string,
+  options: RevocationOptions = {},
+): Promise<Revocation> {
   checkActor(by, reason);
   checkAgentId(agentId);
   return revokeSubject(store, agentId, by, reason, options);
 }
 
 /** Revokes every operator token of the operator issued up to now. */
-export async function revokeOperator(store: RevocationWriter, operatorId: string, by: string, reason: string, options: RevocationOptions = {}): Promise<Revocation> {
+export async function revokeOperator(
+  store: RevocationWriter,
+  operatorId: string,
+  by: string,
+  reason: string,
+  options: RevocationOptions = {},
+): Promise<Revocation> {
   checkActor(by, reason);
   checkAgentId(operatorId);
   return revokeSubject(store, revocationSubjectFor('operator', operatorId), by, reason, options);
 }
 
-async function revokeSubject(store: RevocationWriter, subject: string, by: string, reason: string, options: RevocationOptions): Promise<Revocation> {
+async function revokeSubject(
+  store: RevocationWriter,
+  subject: string,
+  by: string,
+  reason: string,
+  options: RevocationOptions,
+): Promise<Revocation> {
   const now = (options.now ?? systemClock)();
-  const revocation: Revocation = { tokenId: null, agentId: subject, before: epochSeconds(now), at: new Date(now).toISOString(), by, reason };
+  const revocation: Revocation = {
+    tokenId: null,
+    agentId: subject,
+    before: epochSeconds(now),
+    at: new Date(now).toISOString(),
+    by,
+    reason,
+  };
   await store.insertRevocation(revocation);
   return revocation;
 }
@@ -85,5 +124,6 @@ function checkActor(by: string, reason: string): void {
 }
 
 function checkAgentId(id: string): void {
-  if (typeof id !== 'string' || !ID_PATTERN.test(id)) throw new InterlockError('REQUEST_INVALID', 'expected a configured identifier (lowercase, a-z first)');
+  if (typeof id !== 'string' || !ID_PATTERN.test(id))
+    throw new InterlockError('REQUEST_INVALID', 'expected a configured identifier (lowercase, a-z first)');
 }

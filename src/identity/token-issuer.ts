@@ -77,7 +77,15 @@ export class TokenIssuer {
       jti: newTokenId(),
       ...window,
     };
-    return { token: await this.#sign(claims), kind: 'agent', tokenId: claims.jti, subject: agent.id, environment: agent.environment, issuedAt: window.iat, expiresAt: window.exp };
+    return {
+      token: await this.#sign(claims),
+      kind: 'agent',
+      tokenId: claims.jti,
+      subject: agent.id,
+      environment: agent.environment,
+      issuedAt: window.iat,
+      expiresAt: window.exp,
+    };
   }
 
   /** Operator tokens open the read and admin API only; they carry the operator's configured roles and tenants. */
@@ -97,12 +105,21 @@ export class TokenIssuer {
       jti: newTokenId(),
       ...window,
     };
-    return { token: await this.#sign(claims), kind: 'operator', tokenId: claims.jti, subject: operator.id, environment, issuedAt: window.iat, expiresAt: window.exp };
+    return {
+      token: await this.#sign(claims),
+      kind: 'operator',
+      tokenId: claims.jti,
+      subject: operator.id,
+      environment,
+      issuedAt: window.iat,
+      expiresAt: window.exp,
+    };
   }
 
   #validityWindow(ttlSeconds: number | undefined): { iat: number; nbf: number; exp: number } {
     const ttl = ttlSeconds ?? this.#defaultTtlSeconds;
-    if (!Number.isSafeInteger(ttl) || ttl < 1) throw new InterlockError('REQUEST_INVALID', 'token lifetime must be a whole number of seconds, at least 1');
+    if (!Number.isSafeInteger(ttl) || ttl < 1)
+      throw new InterlockError('REQUEST_INVALID', 'token lifetime must be a whole number of seconds, at least 1');
     if (ttl > this.#maxTtlSeconds) {
       throw new InterlockError('REQUEST_INVALID', `token lifetime ${ttl}s exceeds identity.maxTokenTtl (${this.#maxTtlSeconds}s)`);
     }

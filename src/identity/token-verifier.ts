@@ -136,7 +136,8 @@ export class TokenVerifier {
 
   async #signedClaims(token: string): Promise<TokenClaims> {
     if (typeof token !== 'string' || token.length === 0) throw new InterlockError('AUTH_INVALID', 'the token is empty or not a string');
-    if (token.length > TOKEN_MAX_LENGTH) throw new InterlockError('AUTH_INVALID', `the token is longer than ${TOKEN_MAX_LENGTH} characters`);
+    if (token.length > TOKEN_MAX_LENGTH)
+      throw new InterlockError('AUTH_INVALID', `the token is longer than ${TOKEN_MAX_LENGTH} characters`);
     const cached = this.#cache.get(token, this.#now() / 1000);
     if (cached !== undefined) return cached;
     if (!COMPACT_JWS_PATTERN.test(token)) throw new InterlockError('AUTH_INVALID', 'the token is not a compact JWT');
@@ -174,13 +175,18 @@ export class TokenVerifier {
   }
 
   #checkIssuer(claims: TokenClaims): void {
-    if (claims.iss !== tokenIssuerFor(this.#config.project)) throw new InterlockError('AUTH_INVALID', 'the token was issued for another project');
+    if (claims.iss !== tokenIssuerFor(this.#config.project))
+      throw new InterlockError('AUTH_INVALID', 'the token was issued for another project');
   }
 
   #checkEnvironment(claims: TokenClaims): void {
-    if (claims.aud !== tokenAudienceFor(claims.env)) throw new InterlockError('AUTH_INVALID', 'the token audience and environment disagree');
+    if (claims.aud !== tokenAudienceFor(claims.env))
+      throw new InterlockError('AUTH_INVALID', 'the token audience and environment disagree');
     if (claims.env !== this.#config.environment) {
-      throw new InterlockError('AUTH_WRONG_ENVIRONMENT', `the token was minted for "${claims.env}" but this deployment serves "${this.#config.environment}"`);
+      throw new InterlockError(
+        'AUTH_WRONG_ENVIRONMENT',
+        `the token was minted for "${claims.env}" but this deployment serves "${this.#config.environment}"`,
+      );
     }
   }
 

@@ -1,5 +1,11 @@
 /** Interlock's own credentials: minting and verifying agent and operator tokens. */
-export { TokenIssuer, type AgentTokenRequest, type MintedToken, type OperatorTokenRequest, type TokenIssuerOptions } from './token-issuer.js';
+export {
+  TokenIssuer,
+  type AgentTokenRequest,
+  type MintedToken,
+  type OperatorTokenRequest,
+  type TokenIssuerOptions,
+} from './token-issuer.js';
 export {
   TokenVerifier,
   type RevocationReader,
@@ -8,4 +14,10 @@ export {
   type VerifiedAgentToken,
   type VerifiedOperatorToken,
 } from './token-verifier.js';
-export { CLOCK_TOLERANCE_SECONDS, TOKEN_MAX_LENGTH, type AgentTokenClaims, type OperatorTokenClaims, type TokenClaims } from './token-claims.js';
+export {
+  CLOCK_TOLERANCE_SECONDS,
+  TOKEN_MAX_LENGTH,
+  type AgentTokenClaims,
+  type OperatorTokenClaims,
+  type TokenClaims,
+} from './token-claims.js';

@@ -39,7 +39,10 @@ function readKeyFile(issuer: TrustedIssuerConfig, reference: string, projectDir:
     if (statSync(path).size > MAX_KEY_FILE_BYTES) throw new Error('too large');
     return readFileSync(path, 'utf8');
   } catch {
-    throw new InterlockError('CONFIG_INVALID', `trusted issuer "${issuer.id}": key file ${path} cannot be read or is larger than ${MAX_KEY_FILE_BYTES} bytes`);
+    throw new InterlockError(
+      'CONFIG_INVALID',
+      `trusted issuer "${issuer.id}": key file ${path} cannot be read or is larger than ${MAX_KEY_FILE_BYTES} bytes`,
+    );
   }
 }
 
@@ -61,7 +64,10 @@ async function loadPemIssuer(issuer: TrustedIssuerConfig, pem: string): Promise<
 }
 
 /** Pins the algorithm to the key's type, so a key can never be used with an algorithm it was not made for. */
-function algorithmForKey(type: string | undefined, details: { namedCurve?: string; modulusLength?: number } | undefined): AssertionAlgorithm {
+function algorithmForKey(
+  type: string | undefined,
+  details: { namedCurve?: string; modulusLength?: number } | undefined,
+): AssertionAlgorithm {
   if (type === 'ed25519') return 'EdDSA';
   if (type === 'ec' && details?.namedCurve === 'prime256v1') return 'ES256';
   if (type === 'rsa' && (details?.modulusLength ?? 0) >= MIN_RSA_BITS) return 'RS256';
@@ -76,7 +82,8 @@ function loadJwksIssuer(issuer: TrustedIssuerConfig, text: string): TrustedIssue
   } catch {
     throw invalid('jwks file is not JSON');
   }
-  if (typeof document !== 'object' || document === null || !Array.isArray((document as { keys?: unknown }).keys)) throw invalid('jwks file has no "keys" array');
+  if (typeof document !== 'object' || document === null || !Array.isArray((document as { keys?: unknown }).keys))
+    throw invalid('jwks file has no "keys" array');
   const keys = (document as { keys: unknown[] }).keys;
   if (keys.length === 0) throw invalid('jwks file has no keys');
   for (const key of keys) {

@@ -91,7 +91,10 @@ export class UserAssertionVerifier {
       currentDate: new Date(this.#now()),
     };
     try {
-      const result = typeof issuer.key === 'function' ? await jwtVerify(assertion, issuer.key, options) : await jwtVerify(assertion, issuer.key, options);
+      const result =
+        typeof issuer.key === 'function'
+          ? await jwtVerify(assertion, issuer.key, options)
+          : await jwtVerify(assertion, issuer.key, options);
       return result.payload;
     } catch (error) {
       throw invalid(describeFailure(error));
@@ -101,10 +104,12 @@ export class UserAssertionVerifier {
   #toUser(issuer: TrustedIssuerKey, payload: JWTPayload, presentedBy: AssertionAudience): UserPrincipal {
     const nowSeconds = this.#now() / 1000;
     const { sub, exp, iat } = payload;
-    if (typeof sub !== 'string' || sub.length === 0 || sub.length > MAX_USER_ID_LENGTH) throw invalid('its subject (user id) is missing or too long');
+    if (typeof sub !== 'string' || sub.length === 0 || sub.length > MAX_USER_ID_LENGTH)
+      throw invalid('its subject (user id) is missing or too long');
     if (typeof exp !== 'number') throw invalid('it has no expiry');
     const lifetime = exp - (typeof iat === 'number' ? iat : nowSeconds);
-    if (lifetime > this.#maxLifetimeSeconds + CLOCK_TOLERANCE_SECONDS) throw invalid(`its lifetime exceeds ${this.#maxLifetimeSeconds} seconds`);
+    if (lifetime > this.#maxLifetimeSeconds + CLOCK_TOLERANCE_SECONDS)
+      throw invalid(`its lifetime exceeds ${this.#maxLifetimeSeconds} seconds`);
 
     const tenant = payload['tenant'];
     if (typeof tenant !== 'string' || !ID_PATTERN.test(tenant)) throw invalid('its tenant claim is not a tenant id');
@@ -113,7 +118,10 @@ export class UserAssertionVerifier {
     checkBoundAgent(payload['azp'], 'azp', presentedBy.agentId);
     const actor = payload['act'];
     if (actor !== undefined) {
-      const actorId = typeof actor === 'object' && actor !== null && !Array.isArray(actor) && Object.hasOwn(actor, 'sub') ? (actor as { sub: unknown }).sub : actor;
+      const actorId =
+        typeof actor === 'object' && actor !== null && !Array.isArray(actor) && Object.hasOwn(actor, 'sub')
+          ? (actor as { sub: unknown }).sub
+          : actor;
       checkBoundAgent(actorId, 'act', presentedBy.agentId);
     }
 
@@ -132,7 +140,8 @@ function readRoles(value: unknown): string[] {
   if (!Array.isArray(value) || value.length > MAX_ROLES) throw invalid(`its roles claim is not a list of at most ${MAX_ROLES} strings`);
   const roles: string[] = [];
   for (const role of value) {
-    if (typeof role !== 'string' || role.length === 0 || role.length > MAX_ROLE_LENGTH) throw invalid('its roles claim holds something other than a role name');
+    if (typeof role !== 'string' || role.length === 0 || role.length > MAX_ROLE_LENGTH)
+      throw invalid('its roles claim holds something other than a role name');
     roles.push(role);
   }
   return roles;
@@ -156,7 +165,7 @@ function describeFailure(error: unknown): string {
     return `claim "${error.claim}" is invalid`;
   }
   if (error instanceof joseErrors.JOSEAlgNotAllowed) return "its signing algorithm is not accepted for this issuer's key";
-  if (error instanceof joseErrors.JWKSNoMatchingKey) return "no key of the issuer matches it";
+  if (error instanceof joseErrors.JWKSNoMatchingKey) return 'no key of the issuer matches it';
   if (error instanceof joseErrors.JWKSMultipleMatchingKeys) return 'several keys of the issuer match it and none verifies';
   if (error instanceof joseErrors.JWSSignatureVerificationFailed) return 'its signature does not verify';
   return 'it is malformed';

@@ -25,7 +25,14 @@ async function world(config: IdentityConfig = makeConfig()): Promise<World> {
   const clock = new TestClock();
   const revocations = new MemoryRevocations();
   const services = await createIdentityServices({
-    config: { ...config, dataDir: '.interlock', identity: { ...config.identity, trustedIssuers: [{ id: 'sso', issuer: 'https://sso.example', audience: 'interlock', publicKey: 'file:trust/sso.pub.pem' }] } },
+    config: {
+      ...config,
+      dataDir: '.interlock',
+      identity: {
+        ...config.identity,
+        trustedIssuers: [{ id: 'sso', issuer: 'https://sso.example', audience: 'interlock', publicKey: 'file:trust/sso.pub.pem' }],
+      },
+    },
     projectDir,
     revocations,
     now: clock.now,
@@ -46,7 +53,11 @@ describe('authenticator', () => {
   it('creates and reuses the identity key under the data directory', async () => {
     const first = await world();
     assert.ok(existsSync(join(first.projectDir, '.interlock', 'keys', 'identity.key.pem')));
-    const again = await createIdentityServices({ config: { ...makeConfig(), dataDir: '.interlock' }, projectDir: first.projectDir, revocations: first.revocations });
+    const again = await createIdentityServices({
+      config: { ...makeConfig(), dataDir: '.interlock' },
+      projectDir: first.projectDir,
+      revocations: first.revocations,
+    });
     assert.equal(again.signingKey.keyId, first.services.signingKey.keyId);
   });
 
@@ -55,7 +66,14 @@ describe('authenticator', () => {
     const minted = await services.issuer.mintAgentToken({ agentId: 'refund-bot' });
     const principal = await services.authenticator.authenticate({ kind: 'token', token: minted.token }, undefined);
     assert.deepEqual(principal, {
-      agent: { agentId: 'refund-bot', tenant: 'acme', environment: 'prod', stage: 'governed', owner: 'payments-team', tokenId: minted.tokenId },
+      agent: {
+        agentId: 'refund-bot',
+        tenant: 'acme',
+        environment: 'prod',
+        stage: 'governed',
+        owner: 'payments-team',
+        tokenId: minted.tokenId,
+      },
       actingFor: null,
     });
   });
@@ -65,26 +83,51 @@ describe('authenticator', () => {
     const minted = await setup.services.issuer.mintAgentToken({ agentId: 'refund-bot' });
     const principal = await setup.services.authenticator.authenticate({ kind: 'token', token: minted.token }, await userAssertion(setup));
     assert.deepEqual(principal.actingFor, { userId: 'user-42', tenant: 'acme', roles: ['support'], issuer: 'sso' });
-    await rejectsWithCode(setup.services.authenticator.authenticate({ kind: 'token', token: minted.token }, await userAssertion(setup, { tenant: 'globex' })), 'TENANT_MISMATCH');
+    await rejectsWithCode(
+      setup.services.authenticator.authenticate({ kind: 'token', token: minted.token }, await userAssertion(setup, { tenant: 'globex' })),
+      'TENANT_MISMATCH',
+    );
     await rejectsWithCode(setup.services.authenticator.authenticate({ kind: 'token', token: minted.token }, ''), 'USER_ASSERTION_INVALID');
-    await rejectsWithCode(setup.services.authenticator.authenticate({ kind: 'token', token: minted.token }, 'user-42'), 'USER_ASSERTION_INVALID');
+    await rejectsWithCode(
+      setup.services.authenticator.authenticate({ kind: 'token', token: minted.token }, 'user-42'),
+      'USER_ASSERTION_INVALID',
+    );
   });
 
   it('trusts in-process callers for configured agents of this environment only', async () => {
     const setup = await world();
-    const principal = await setup.services.authenticator.authenticate({ kind: 'in_process', agentId: 'report-bot' }, await userAssertion(setup, { tenant: 'globex' }));
-    assert.deepEqual(principal.agent, { agentId: 'report-bot', tenant: 'globex', environment: 'prod', stage: 'pilot', owner: 'data-team', tokenId: null });
+    const principal = await setup.services.authenticator.authenticate(
+      { kind: 'in_process', agentId: 'report-bot' },
+      await userAssertion(setup, { tenant: 'globex' }),
+    );
+    assert.deepEqual(principal.agent, {
+      agentId: 'report-bot',
+      tenant: 'globex',
+      environment: 'prod',
+      stage: 'pilot',
+      owner: 'data-team',
+      tokenId: null,
+    });
     assert.equal(principal.actingFor?.tenant, 'globex');
     await rejectsWithCode(setup.services.authenticator.authenticate({ kind: 'in_process', agentId: 'ghost' }, undefined), 'AGENT_UNKNOWN');
-    await rejectsWithCode(setup.services.authenticator.authenticate({ kind: 'in_process', agentId: 'constructor' }, undefined), 'AGENT_UNKNOWN');
-    await rejectsWithCode(setup.services.authenticator.authenticate({ kind: 'in_process', agentId: 'staging-bot' }, undefined), 'AUTH_WRONG_ENVIRONMENT');
+    await rejectsWithCode(
+      setup.services.authenticator.authenticate({ kind: 'in_process', agentId: 'constructor' }, undefined),
+      'AGENT_UNKNOWN',
+    );
+    await rejectsWithCode(
+      setup.services.authenticator.authenticate({ kind: 'in_process', agentId: 'staging-bot' }, undefined),
+      'AUTH_WRONG_ENVIRONMENT',
+    );
   });
 
   it('refuses missing and malformed credentials with typed errors', async () => {
     const { services } = await world();
     await rejectsWithCode(services.authenticator.authenticate({ kind: 'token', token: '' }, undefined), 'AUTH_MISSING');
     await rejectsWithCode(services.authenticator.authenticate(null as unknown as Credential, undefined), 'AUTH_MISSING');
-    await rejectsWithCode(services.authenticator.authenticate({ kind: 'password', secret: 'x' } as unknown as Credential, undefined), 'AUTH_INVALID');
+    await rejectsWithCode(
+      services.authenticator.authenticate({ kind: 'password', secret: 'x' } as unknown as Credential, undefined),
+      'AUTH_INVALID',
+    );
     await rejectsWithCode(services.authenticator.authenticate({ kind: 'token', token: 'not-a-jwt' }, undefined), 'AUTH_INVALID');
     await rejectsWithCode(services.authenticator.authenticateOperator(''), 'AUTH_MISSING');
   });
@@ -95,7 +138,12 @@ describe('authenticator', () => {
     const agent = await services.issuer.mintAgentToken({ agentId: 'alice' });
     await rejectsWithCode(services.authenticator.authenticate({ kind: 'token', token: operator.token }, undefined), 'AUTH_INVALID');
     await rejectsWithCode(services.authenticator.authenticateOperator(agent.token), 'AUTH_INVALID');
-    assert.deepEqual(await services.authenticator.authenticateOperator(operator.token), { operatorId: 'alice', roles: ['auditor', 'admin'], tenants: ['acme'], tokenId: operator.tokenId });
+    assert.deepEqual(await services.authenticator.authenticateOperator(operator.token), {
+      operatorId: 'alice',
+      roles: ['auditor', 'admin'],
+      tenants: ['acme'],
+      tokenId: operator.tokenId,
+    });
   });
 
   it('stops authenticating a revoked agent on the next call', async () => {

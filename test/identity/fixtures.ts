@@ -7,7 +7,7 @@ import { InterlockError } from '../../src/errors/interlock-error.js';
 import type { ErrorCode } from '../../src/errors/catalogue.js';
 import type { IdentityConfig } from '../../src/identity/identity-config.js';
 import { keyIdOf } from '../../src/keys/keystore.js';
-import { SqliteStore } from '../../src/store/sqlite-store.js';
+import { openStore } from '../../src/store/open-store.js';
 import type { Revocation, Store } from '../../src/store/store.js';
 import { strict as assert } from 'node:assert';
 
@@ -65,7 +65,9 @@ export class MemoryRevocations implements Pick<Store, 'insertRevocation' | 'isRe
   async isRevoked(tokenId: string, agentId: string, issuedAt: number): Promise<boolean> {
     this.isRevokedCalls += 1;
     return this.revocations.some(
-      (revocation) => revocation.tokenId === tokenId || (revocation.tokenId === null && revocation.agentId === agentId && revocation.before !== null && issuedAt <= revocation.before),
+      (revocation) =>
+        revocation.tokenId === tokenId ||
+        (revocation.tokenId === null && revocation.agentId === agentId && revocation.before !== null && issuedAt <= revocation.before),
     );
   }
 }
@@ -82,7 +84,10 @@ export async function rejectsWithCode(promise: Promise<unknown>, code: ErrorCode
   } catch (error) {
     caught = error;
   }
-  assert.ok(caught instanceof InterlockError, `expected an InterlockError ${code}, got ${caught === undefined ? 'success' : String(caught)}`);
+  assert.ok(
+    caught instanceof InterlockError,
+    `expected an InterlockError ${code}, got ${caught === undefined ? 'success' : String(caught)}`,
+  );
   assert.equal(caught.code, code, `expected ${code}, got ${caught.code}: ${caught.message}`);
   if (messagePattern !== undefined) assert.match(caught.message, messagePattern);
   return caught;
@@ -92,8 +97,11 @@ export async function rejectsWithCode(promise: Promise<unknown>, code: ErrorCode
  * A real SQLite store on a file. Opening a second one on the same file stands for another
  * process (the CLI, another replica) sharing the database.
  */
-export async function openSqliteStore(path: string): Promise<SqliteStore> {
-  const store = new SqliteStore({ path, durability: 'relaxed' });
-  await store.migrate();
-  return store;
+export function openSqliteStore(path: string): Promise<Store> {
+  return openStore({ driver: 'sqlite', path, durability: 'relaxed' });
+}
+
+/** A real PostgreSQL store in its own schema; open it twice to stand for two replicas. */
+export function openPostgresStore(url: string, schema: string): Promise<Store> {
+  return openStore({ driver: 'postgres', url, schema, durability: 'relaxed', poolSize: 2 });
 }

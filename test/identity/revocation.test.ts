@@ -5,9 +5,17 @@ import { after, describe, it } from 'node:test';
 import pg from 'pg';
 import { revokeAgent, revokeOperator, revokeToken } from '../../src/identity/revocation.js';
 import { TokenIssuer, TokenVerifier, type RevocationReader } from '../../src/identity/tokens.js';
-import { PostgresStore } from '../../src/store/postgres-store.js';
 import type { Store } from '../../src/store/store.js';
-import { makeConfig, makeKey, MemoryRevocations, openSqliteStore, rejectsWithCode, TestClock, temporaryDirectory } from './fixtures.js';
+import {
+  makeConfig,
+  makeKey,
+  MemoryRevocations,
+  openPostgresStore,
+  openSqliteStore,
+  rejectsWithCode,
+  TestClock,
+  temporaryDirectory,
+} from './fixtures.js';
 
 const POSTGRES_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -27,8 +35,17 @@ describe('revocation', () => {
     const revoked = await issuer.mintAgentToken({ agentId: 'refund-bot' });
     const sibling = await issuer.mintAgentToken({ agentId: 'refund-bot' });
     await verifier.verifyAgentToken(revoked.token);
-    const record = await revokeToken(store, { tokenId: revoked.tokenId, agentId: 'refund-bot' }, 'oncall@acme', 'leaked in a log', { now: clock.now });
-    assert.deepEqual(record, { tokenId: revoked.tokenId, agentId: 'refund-bot', before: null, at: new Date(clock.now()).toISOString(), by: 'oncall@acme', reason: 'leaked in a log' });
+    const record = await revokeToken(store, { tokenId: revoked.tokenId, agentId: 'refund-bot' }, 'oncall@acme', 'leaked in a log', {
+      now: clock.now,
+    });
+    assert.deepEqual(record, {
+      tokenId: revoked.tokenId,
+      agentId: 'refund-bot',
+      before: null,
+      at: new Date(clock.now()).toISOString(),
+      by: 'oncall@acme',
+      reason: 'leaked in a log',
+    });
     await rejectsWithCode(verifier.verifyAgentToken(revoked.token), 'AUTH_REVOKED');
     assert.equal((await verifier.verifyAgentToken(sibling.token)).tokenId, sibling.tokenId);
   });
@@ -140,12 +157,9 @@ describe('revocation across processes sharing one database', () => {
 
   it('PostgreSQL: a revocation written by another replica applies on the next call', async () => {
     const schema = `identity_test_${randomBytes(6).toString('hex')}`;
-    const options = { url: POSTGRES_URL, schema, durability: 'relaxed' as const, poolSize: 2 };
-    const serverStore = new PostgresStore(options);
-    const cliStore = new PostgresStore(options);
+    const serverStore = await openPostgresStore(POSTGRES_URL, schema);
+    const cliStore = await openPostgresStore(POSTGRES_URL, schema);
     opened.push(serverStore, cliStore);
-    await serverStore.migrate();
-    await cliStore.migrate();
     try {
       await revokedThroughSecondStore(serverStore, cliStore);
     } finally {

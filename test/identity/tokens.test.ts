@@ -29,7 +29,9 @@ function encodeSegment(value: unknown): string {
 
 /** Signs any payload with the real identity key, to test claim checks that only run after the signature. */
 async function signRaw(key: TestKey, payload: unknown, header: Record<string, unknown> = {}): Promise<string> {
-  return new CompactSign(new TextEncoder().encode(JSON.stringify(payload))).setProtectedHeader({ alg: 'EdDSA', kid: key.keyId, ...header }).sign(key.privateKey);
+  return new CompactSign(new TextEncoder().encode(JSON.stringify(payload)))
+    .setProtectedHeader({ alg: 'EdDSA', kid: key.keyId, ...header })
+    .sign(key.privateKey);
 }
 
 function validClaims(clock: TestClock, overrides: Record<string, unknown> = {}): Record<string, unknown> {
@@ -59,11 +61,25 @@ describe('agent tokens: minting', () => {
     const now = Math.floor(clock.now() / 1000);
     assert.deepEqual(
       { ...claims, jti: undefined },
-      { iss: 'interlock:refunds', sub: 'refund-bot', aud: 'interlock:prod', env: 'prod', kind: 'agent', tenant: 'acme', jti: undefined, iat: now, nbf: now, exp: now + 15 * 60 },
+      {
+        iss: 'interlock:refunds',
+        sub: 'refund-bot',
+        aud: 'interlock:prod',
+        env: 'prod',
+        kind: 'agent',
+        tenant: 'acme',
+        jti: undefined,
+        iat: now,
+        nbf: now,
+        exp: now + 15 * 60,
+      },
     );
     assert.match(String(claims.jti), /^[A-Za-z0-9_-]{22,}$/);
     assert.equal(minted.tokenId, claims.jti);
-    assert.deepEqual([minted.kind, minted.subject, minted.environment, minted.issuedAt, minted.expiresAt], ['agent', 'refund-bot', 'prod', now, now + 900]);
+    assert.deepEqual(
+      [minted.kind, minted.subject, minted.environment, minted.issuedAt, minted.expiresAt],
+      ['agent', 'refund-bot', 'prod', now, now + 900],
+    );
   });
 
   it('gives every token a different id', async () => {
@@ -145,7 +161,12 @@ describe('agent tokens: verification', () => {
   it('accepts the same staging token at a staging deployment', async () => {
     const { issuer, key, revocations, clock } = setup();
     const staging = await issuer.mintAgentToken({ agentId: 'staging-bot' });
-    const stagingVerifier = new TokenVerifier({ config: makeConfig({ environment: 'staging' }), publicKey: key, revocations, now: clock.now });
+    const stagingVerifier = new TokenVerifier({
+      config: makeConfig({ environment: 'staging' }),
+      publicKey: key,
+      revocations,
+      now: clock.now,
+    });
     assert.equal((await stagingVerifier.verifyAgentToken(staging.token)).agent.id, 'staging-bot');
   });
 
@@ -153,9 +174,17 @@ describe('agent tokens: verification', () => {
     const { config, key, clock, verifier } = setup();
     const intruder = makeKey();
     const underOurKeyId = new TokenIssuer({ config, signingKey: { keyId: key.keyId, privateKey: intruder.privateKey }, now: clock.now });
-    await rejectsWithCode(verifier.verifyAgentToken((await underOurKeyId.mintAgentToken({ agentId: 'refund-bot' })).token), 'AUTH_INVALID', /signature/);
+    await rejectsWithCode(
+      verifier.verifyAgentToken((await underOurKeyId.mintAgentToken({ agentId: 'refund-bot' })).token),
+      'AUTH_INVALID',
+      /signature/,
+    );
     const underItsOwnKeyId = new TokenIssuer({ config, signingKey: intruder, now: clock.now });
-    await rejectsWithCode(verifier.verifyAgentToken((await underItsOwnKeyId.mintAgentToken({ agentId: 'refund-bot' })).token), 'AUTH_INVALID', /known identity key/);
+    await rejectsWithCode(
+      verifier.verifyAgentToken((await underItsOwnKeyId.mintAgentToken({ agentId: 'refund-bot' })).token),
+      'AUTH_INVALID',
+      /known identity key/,
+    );
   });
 
   it('refuses alg none and HS256 keyed with the public key', async () => {
@@ -188,7 +217,9 @@ describe('agent tokens: verification', () => {
   it('refuses a token for an agent that is not configured at the verifier', async () => {
     const { key, clock, revocations } = setup();
     const issuingConfig = makeConfig();
-    const servingConfig = makeConfig({ agents: [{ id: 'report-bot', tenant: 'globex', owner: 'data-team', environment: 'prod', stage: 'pilot' }] });
+    const servingConfig = makeConfig({
+      agents: [{ id: 'report-bot', tenant: 'globex', owner: 'data-team', environment: 'prod', stage: 'pilot' }],
+    });
     const issuer = new TokenIssuer({ config: issuingConfig, signingKey: key, now: clock.now });
     const verifier = new TokenVerifier({ config: servingConfig, publicKey: key, revocations, now: clock.now });
     await rejectsWithCode(verifier.verifyAgentToken((await issuer.mintAgentToken({ agentId: 'refund-bot' })).token), 'AGENT_UNKNOWN');
@@ -207,7 +238,11 @@ describe('agent tokens: verification', () => {
   it('refuses a token from another project signed with the same key', async () => {
     const { key, clock, verifier, revocations } = setup();
     const other = new TokenIssuer({ config: makeConfig({ project: 'billing' }), signingKey: key, now: clock.now });
-    await rejectsWithCode(verifier.verifyAgentToken((await other.mintAgentToken({ agentId: 'refund-bot' })).token), 'AUTH_INVALID', /another project/);
+    await rejectsWithCode(
+      verifier.verifyAgentToken((await other.mintAgentToken({ agentId: 'refund-bot' })).token),
+      'AUTH_INVALID',
+      /another project/,
+    );
     assert.equal(revocations.isRevokedCalls, 0);
   });
 
@@ -277,7 +312,9 @@ describe('agent tokens: verification', () => {
       for (const [name, value] of Object.entries(variant)) if (value === undefined) delete claims[name];
       await rejectsWithCode(verifier.verifyAgentToken(await signRaw(key, claims)), 'AUTH_INVALID', /malformed/);
     }
-    const notJson = await new CompactSign(new TextEncoder().encode('not json')).setProtectedHeader({ alg: 'EdDSA', kid: key.keyId }).sign(key.privateKey);
+    const notJson = await new CompactSign(new TextEncoder().encode('not json'))
+      .setProtectedHeader({ alg: 'EdDSA', kid: key.keyId })
+      .sign(key.privateKey);
     await rejectsWithCode(verifier.verifyAgentToken(notJson), 'AUTH_INVALID', /not JSON/);
     const arrayPayload = await signRaw(key, [validClaims(clock)]);
     await rejectsWithCode(verifier.verifyAgentToken(arrayPayload), 'AUTH_INVALID');
@@ -286,8 +323,16 @@ describe('agent tokens: verification', () => {
   it('refuses signed claims whose audience contradicts the environment or whose lifetime is too long', async () => {
     const { key, clock, verifier } = setup();
     const now = Math.floor(clock.now() / 1000);
-    await rejectsWithCode(verifier.verifyAgentToken(await signRaw(key, validClaims(clock, { aud: 'interlock:staging' }))), 'AUTH_INVALID', /audience/);
-    await rejectsWithCode(verifier.verifyAgentToken(await signRaw(key, validClaims(clock, { exp: now + 25 * 3600 }))), 'AUTH_INVALID', /lifetime/);
+    await rejectsWithCode(
+      verifier.verifyAgentToken(await signRaw(key, validClaims(clock, { aud: 'interlock:staging' }))),
+      'AUTH_INVALID',
+      /audience/,
+    );
+    await rejectsWithCode(
+      verifier.verifyAgentToken(await signRaw(key, validClaims(clock, { exp: now + 25 * 3600 }))),
+      'AUTH_INVALID',
+      /lifetime/,
+    );
     await rejectsWithCode(verifier.verifyAgentToken(await signRaw(key, validClaims(clock, { exp: now }))), 'AUTH_INVALID', /lifetime/);
   });
 
@@ -305,9 +350,17 @@ describe('agent tokens: verification', () => {
 
   it('refuses a verification key that is not an Ed25519 public key', () => {
     const key = makeKey();
-    assert.throws(() => new TokenVerifier({ config: makeConfig(), publicKey: { keyId: key.keyId, publicKey: key.privateKey }, revocations: new MemoryRevocations() }), {
-      code: 'CONFIG_INVALID',
-    });
+    assert.throws(
+      () =>
+        new TokenVerifier({
+          config: makeConfig(),
+          publicKey: { keyId: key.keyId, publicKey: key.privateKey },
+          revocations: new MemoryRevocations(),
+        }),
+      {
+        code: 'CONFIG_INVALID',
+      },
+    );
   });
 
   it('checks revocation on every call, cached or not, and fails closed when the store is down', async () => {
@@ -347,9 +400,23 @@ describe('operator tokens', () => {
     const { issuer, verifier } = setup();
     const minted = await issuer.mintOperatorToken({ operatorId: 'alice' });
     const claims = decodeJwt(minted.token);
-    assert.deepEqual([claims.kind, claims.sub, claims.roles, claims.tenants, claims.aud], ['operator', 'alice', ['auditor', 'admin'], ['acme'], 'interlock:prod']);
+    assert.deepEqual(
+      [claims.kind, claims.sub, claims.roles, claims.tenants, claims.aud],
+      ['operator', 'alice', ['auditor', 'admin'], ['acme'], 'interlock:prod'],
+    );
     const verified = await verifier.verifyOperatorToken(minted.token);
-    assert.deepEqual({ ...verified }, { kind: 'operator', tokenId: minted.tokenId, operatorId: 'alice', roles: ['auditor', 'admin'], tenants: ['acme'], issuedAt: minted.issuedAt, expiresAt: minted.expiresAt });
+    assert.deepEqual(
+      { ...verified },
+      {
+        kind: 'operator',
+        tokenId: minted.tokenId,
+        operatorId: 'alice',
+        roles: ['auditor', 'admin'],
+        tenants: ['acme'],
+        issuedAt: minted.issuedAt,
+        expiresAt: minted.expiresAt,
+      },
+    );
     const root = await verifier.verifyOperatorToken((await issuer.mintOperatorToken({ operatorId: 'root' })).token);
     assert.equal(root.tenants, '*');
   });

@@ -36,9 +36,16 @@ async function keys(algorithm: Algorithm): Promise<IssuerKeys> {
 }
 
 /** Signs a user assertion the way an identity provider would. */
-async function assertion(key: CryptoKey, algorithm: Algorithm, claims: JWTPayload, options: { kid?: string; lifetime?: number | null; now: number }): Promise<string> {
+async function assertion(
+  key: CryptoKey,
+  algorithm: Algorithm,
+  claims: JWTPayload,
+  options: { kid?: string; lifetime?: number | null; now: number },
+): Promise<string> {
   const nowSeconds = Math.floor(options.now / 1000);
-  const jwt = new SignJWT({ tenant: 'acme', roles: ['support'], ...claims }).setProtectedHeader({ alg: algorithm, ...(options.kid === undefined ? {} : { kid: options.kid }) }).setIssuedAt(nowSeconds);
+  const jwt = new SignJWT({ tenant: 'acme', roles: ['support'], ...claims })
+    .setProtectedHeader({ alg: algorithm, ...(options.kid === undefined ? {} : { kid: options.kid }) })
+    .setIssuedAt(nowSeconds);
   if (options.lifetime !== null) jwt.setExpirationTime(nowSeconds + (options.lifetime ?? 600));
   return jwt.sign(key);
 }
@@ -58,7 +65,13 @@ describe('user assertions', () => {
       const pair = await keys(algorithm);
       issued[algorithm] = pair;
       writeFileSync(join(projectDir, 'keys', `${algorithm}.pub.pem`), await exportSPKI(pair.publicKey));
-      issuers.push(issuerConfig({ id: `sso-${algorithm.toLowerCase()}`, issuer: `https://sso-${algorithm.toLowerCase()}.example`, publicKey: `file:keys/${algorithm}.pub.pem` }));
+      issuers.push(
+        issuerConfig({
+          id: `sso-${algorithm.toLowerCase()}`,
+          issuer: `https://sso-${algorithm.toLowerCase()}.example`,
+          publicKey: `file:keys/${algorithm}.pub.pem`,
+        }),
+      );
     }
     jwksKeys = await keys('ES256');
     jwksSecondKey = await keys('EdDSA');
@@ -69,7 +82,9 @@ describe('user assertions', () => {
       ],
     };
     writeFileSync(join(projectDir, 'keys', 'idp.jwks.json'), JSON.stringify(jwks));
-    issuers.push(issuerConfig({ id: 'corporate-idp', issuer: 'https://idp.example', audience: 'interlock-refunds', jwks: 'file:keys/idp.jwks.json' }));
+    issuers.push(
+      issuerConfig({ id: 'corporate-idp', issuer: 'https://idp.example', audience: 'interlock-refunds', jwks: 'file:keys/idp.jwks.json' }),
+    );
     verifier = await UserAssertionVerifier.load({ issuers, projectDir, now: clock.now });
   });
 
@@ -82,40 +97,98 @@ describe('user assertions', () => {
   it('accepts assertions from PEM issuers of each key type', async () => {
     for (const algorithm of ['EdDSA', 'ES256', 'RS256'] as const) {
       const name = algorithm.toLowerCase();
-      const token = await assertion(pemKey(algorithm), algorithm, { iss: `https://sso-${name}.example`, aud: 'interlock', sub: 'user-42' }, { now: clock.now() });
+      const token = await assertion(
+        pemKey(algorithm),
+        algorithm,
+        { iss: `https://sso-${name}.example`, aud: 'interlock', sub: 'user-42' },
+        { now: clock.now() },
+      );
       const user = await verifier.verify(token, refundBot);
       assert.deepEqual({ ...user }, { userId: 'user-42', tenant: 'acme', roles: ['support'], issuer: `sso-${name}` });
     }
   });
 
   it('accepts assertions from a JWKS issuer, picking the key by kid', async () => {
-    const es = await assertion(jwksKeys.privateKey, 'ES256', { iss: 'https://idp.example', aud: 'interlock-refunds', sub: 'user-7', roles: undefined }, { kid: 'es-1', now: clock.now() });
-    assert.deepEqual({ ...(await verifier.verify(es, refundBot)) }, { userId: 'user-7', tenant: 'acme', roles: [], issuer: 'corporate-idp' });
-    const ed = await assertion(jwksSecondKey.privateKey, 'EdDSA', { iss: 'https://idp.example', aud: ['interlock-refunds', 'other'], sub: 'user-8' }, { kid: 'ed-1', now: clock.now() });
+    const es = await assertion(
+      jwksKeys.privateKey,
+      'ES256',
+      { iss: 'https://idp.example', aud: 'interlock-refunds', sub: 'user-7', roles: undefined },
+      { kid: 'es-1', now: clock.now() },
+    );
+    assert.deepEqual(
+      { ...(await verifier.verify(es, refundBot)) },
+      { userId: 'user-7', tenant: 'acme', roles: [], issuer: 'corporate-idp' },
+    );
+    const ed = await assertion(
+      jwksSecondKey.privateKey,
+      'EdDSA',
+      { iss: 'https://idp.example', aud: ['interlock-refunds', 'other'], sub: 'user-8' },
+      { kid: 'ed-1', now: clock.now() },
+    );
     assert.equal((await verifier.verify(ed, refundBot)).userId, 'user-8');
-    const wrongKid = await assertion(jwksKeys.privateKey, 'ES256', { iss: 'https://idp.example', aud: 'interlock-refunds', sub: 'user-7' }, { kid: 'ed-1', now: clock.now() });
+    const wrongKid = await assertion(
+      jwksKeys.privateKey,
+      'ES256',
+      { iss: 'https://idp.example', aud: 'interlock-refunds', sub: 'user-7' },
+      { kid: 'ed-1', now: clock.now() },
+    );
     await rejectsWithCode(verifier.verify(wrongKid, refundBot), 'USER_ASSERTION_INVALID');
   });
 
   it('refuses expired assertions, assertions without exp, and lifetimes above one hour', async () => {
     const claims = { iss: 'https://sso-eddsa.example', aud: 'interlock', sub: 'user-42' };
     const past = clock.now() - 3600 * 1000;
-    await rejectsWithCode(verifier.verify(await assertion(pemKey('EdDSA'), 'EdDSA', claims, { now: past, lifetime: 600 }), refundBot), 'USER_ASSERTION_INVALID', /expired/);
-    await rejectsWithCode(verifier.verify(await assertion(pemKey('EdDSA'), 'EdDSA', claims, { now: clock.now(), lifetime: null }), refundBot), 'USER_ASSERTION_INVALID', /"exp" is missing/);
-    await rejectsWithCode(verifier.verify(await assertion(pemKey('EdDSA'), 'EdDSA', claims, { now: clock.now(), lifetime: 2 * 3600 }), refundBot), 'USER_ASSERTION_INVALID', /lifetime/);
+    await rejectsWithCode(
+      verifier.verify(await assertion(pemKey('EdDSA'), 'EdDSA', claims, { now: past, lifetime: 600 }), refundBot),
+      'USER_ASSERTION_INVALID',
+      /expired/,
+    );
+    await rejectsWithCode(
+      verifier.verify(await assertion(pemKey('EdDSA'), 'EdDSA', claims, { now: clock.now(), lifetime: null }), refundBot),
+      'USER_ASSERTION_INVALID',
+      /"exp" is missing/,
+    );
+    await rejectsWithCode(
+      verifier.verify(await assertion(pemKey('EdDSA'), 'EdDSA', claims, { now: clock.now(), lifetime: 2 * 3600 }), refundBot),
+      'USER_ASSERTION_INVALID',
+      /lifetime/,
+    );
     const future = clock.now() + 120 * 1000;
-    await rejectsWithCode(verifier.verify(await assertion(pemKey('EdDSA'), 'EdDSA', { ...claims, nbf: Math.floor(future / 1000) }, { now: clock.now() }), refundBot), 'USER_ASSERTION_INVALID', /not valid yet/);
+    await rejectsWithCode(
+      verifier.verify(
+        await assertion(pemKey('EdDSA'), 'EdDSA', { ...claims, nbf: Math.floor(future / 1000) }, { now: clock.now() }),
+        refundBot,
+      ),
+      'USER_ASSERTION_INVALID',
+      /not valid yet/,
+    );
   });
 
   it('refuses untrusted issuers, including a trusted issuer name signed by an unknown key', async () => {
     const stranger = await keys('EdDSA');
     await rejectsWithCode(
-      verifier.verify(await assertion(stranger.privateKey, 'EdDSA', { iss: 'https://evil.example', aud: 'interlock', sub: 'user-42' }, { now: clock.now() }), refundBot),
+      verifier.verify(
+        await assertion(
+          stranger.privateKey,
+          'EdDSA',
+          { iss: 'https://evil.example', aud: 'interlock', sub: 'user-42' },
+          { now: clock.now() },
+        ),
+        refundBot,
+      ),
       'USER_ASSERTION_INVALID',
       /issuer is not trusted/,
     );
     await rejectsWithCode(
-      verifier.verify(await assertion(stranger.privateKey, 'EdDSA', { iss: 'https://sso-eddsa.example', aud: 'interlock', sub: 'user-42' }, { now: clock.now() }), refundBot),
+      verifier.verify(
+        await assertion(
+          stranger.privateKey,
+          'EdDSA',
+          { iss: 'https://sso-eddsa.example', aud: 'interlock', sub: 'user-42' },
+          { now: clock.now() },
+        ),
+        refundBot,
+      ),
       'USER_ASSERTION_INVALID',
       /signature/,
     );
@@ -139,19 +212,40 @@ describe('user assertions', () => {
 
   it('refuses the wrong audience', async () => {
     await rejectsWithCode(
-      verifier.verify(await assertion(pemKey('EdDSA'), 'EdDSA', { iss: 'https://sso-eddsa.example', aud: 'some-other-app', sub: 'user-42' }, { now: clock.now() }), refundBot),
+      verifier.verify(
+        await assertion(
+          pemKey('EdDSA'),
+          'EdDSA',
+          { iss: 'https://sso-eddsa.example', aud: 'some-other-app', sub: 'user-42' },
+          { now: clock.now() },
+        ),
+        refundBot,
+      ),
       'USER_ASSERTION_INVALID',
       /audience/,
     );
     await rejectsWithCode(
-      verifier.verify(await assertion(jwksKeys.privateKey, 'ES256', { iss: 'https://idp.example', aud: 'interlock', sub: 'user-42' }, { kid: 'es-1', now: clock.now() }), refundBot),
+      verifier.verify(
+        await assertion(
+          jwksKeys.privateKey,
+          'ES256',
+          { iss: 'https://idp.example', aud: 'interlock', sub: 'user-42' },
+          { kid: 'es-1', now: clock.now() },
+        ),
+        refundBot,
+      ),
       'USER_ASSERTION_INVALID',
       /audience/,
     );
   });
 
   it('refuses a user of another tenant as TENANT_MISMATCH', async () => {
-    const token = await assertion(pemKey('EdDSA'), 'EdDSA', { iss: 'https://sso-eddsa.example', aud: 'interlock', sub: 'user-42', tenant: 'globex' }, { now: clock.now() });
+    const token = await assertion(
+      pemKey('EdDSA'),
+      'EdDSA',
+      { iss: 'https://sso-eddsa.example', aud: 'interlock', sub: 'user-42', tenant: 'globex' },
+      { now: clock.now() },
+    );
     await rejectsWithCode(verifier.verify(token, refundBot), 'TENANT_MISMATCH');
     assert.equal((await verifier.verify(token, { agentId: 'report-bot', tenant: 'globex' })).tenant, 'globex');
   });
@@ -171,12 +265,26 @@ describe('user assertions', () => {
 
   it('refuses claims of the wrong types, without echoing them', async () => {
     const base = { iss: 'https://sso-eddsa.example', aud: 'interlock', sub: 'user-42' };
-    const variants: JWTPayload[] = [{ roles: 'admin' }, { roles: [1] }, { roles: Array.from({ length: 65 }, (_, index) => `r${index}`) }, { tenant: 'ACME secret' }, { tenant: ['acme'] }, { sub: '' }, { sub: 'x'.repeat(300) }];
+    const variants: JWTPayload[] = [
+      { roles: 'admin' },
+      { roles: [1] },
+      { roles: Array.from({ length: 65 }, (_, index) => `r${index}`) },
+      { tenant: 'ACME secret' },
+      { tenant: ['acme'] },
+      { sub: '' },
+      { sub: 'x'.repeat(300) },
+    ];
     for (const variant of variants) {
-      const error = await rejectsWithCode(verifier.verify(await assertion(pemKey('EdDSA'), 'EdDSA', { ...base, ...variant }, { now: clock.now() }), refundBot), 'USER_ASSERTION_INVALID');
+      const error = await rejectsWithCode(
+        verifier.verify(await assertion(pemKey('EdDSA'), 'EdDSA', { ...base, ...variant }, { now: clock.now() }), refundBot),
+        'USER_ASSERTION_INVALID',
+      );
       assert.doesNotMatch(error.message, /secret|xxxx/);
     }
-    const noTenant = await new SignJWT({ ...base }).setProtectedHeader({ alg: 'EdDSA' }).setExpirationTime(Math.floor(clock.now() / 1000) + 60).sign(pemKey('EdDSA'));
+    const noTenant = await new SignJWT({ ...base })
+      .setProtectedHeader({ alg: 'EdDSA' })
+      .setExpirationTime(Math.floor(clock.now() / 1000) + 60)
+      .sign(pemKey('EdDSA'));
     await rejectsWithCode(verifier.verify(noTenant, refundBot), 'USER_ASSERTION_INVALID', /"tenant" is missing/);
   });
 
@@ -190,7 +298,8 @@ describe('user assertions', () => {
 describe('trusted issuer configuration', () => {
   it('reports unreadable or unsafe key files as CONFIG_INVALID', async () => {
     const projectDir = temporaryDirectory();
-    const load = (fields: Record<string, unknown>) => UserAssertionVerifier.load({ issuers: [issuerConfig({ id: 'sso', issuer: 'https://sso.example', ...fields })], projectDir });
+    const load = (fields: Record<string, unknown>) =>
+      UserAssertionVerifier.load({ issuers: [issuerConfig({ id: 'sso', issuer: 'https://sso.example', ...fields })], projectDir });
     await rejectsWithCode(load({ publicKey: 'file:missing.pem' }), 'CONFIG_INVALID', /cannot be read/);
     writeFileSync(join(projectDir, 'not-a-key.pem'), 'hello');
     await rejectsWithCode(load({ publicKey: 'file:not-a-key.pem' }), 'CONFIG_INVALID', /PEM/);

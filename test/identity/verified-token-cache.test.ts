@@ -4,7 +4,18 @@ import type { TokenClaims } from '../../src/identity/token-claims.js';
 import { VerifiedTokenCache } from '../../src/identity/verified-token-cache.js';
 
 function claims(exp: number): TokenClaims {
-  return { iss: 'interlock:p', aud: 'interlock:prod', jti: 'A'.repeat(22), iat: exp - 60, nbf: exp - 60, exp, env: 'prod', sub: 'bot', kind: 'agent', tenant: 'acme' };
+  return {
+    iss: 'interlock:p',
+    aud: 'interlock:prod',
+    jti: 'A'.repeat(22),
+    iat: exp - 60,
+    nbf: exp - 60,
+    exp,
+    env: 'prod',
+    sub: 'bot',
+    kind: 'agent',
+    tenant: 'acme',
+  };
 }
 
 describe('verified token cache', () => {
