@@ -1,0 +1,130 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import type { Compilable } from 'kysely';
+import { InterlockError } from '../errors/interlock-error.js';
+import { chainDrafts, inChunks } from './chain-append.js';
+import { createMigrationsTable, pendingMigrations } from './migrations.js';
+import { insertAppliedMigration, insertAuditEvents, selectAppliedMigrations, selectHead, updateHead } from './queries.js';
+import { createSqliteQueryBuilder } from './sqlite-query-builder.js';
+import { SqlStore } from './sql-store.js';
+import type { AuditEventDraft, ChainLink, Durability, StoredAuditEvent } from './store.js';
+
+export interface SqliteStoreOptions {
+  /** Database file; its directory is created when missing. */
+  readonly path: string;
+  /** `durable` fsyncs every commit (synchronous=FULL); `relaxed` may lose the last commits on power loss (NORMAL). */
+  readonly durability: Durability;
+  /** How long a writer waits for another process's write lock before failing. Default 5000. */
+  readonly busyTimeoutMs?: number;
+}
+
+/** Audit rows per INSERT: 11 parameters each, far below SQLite's 32766 bound parameters. */
+const AUDIT_ROWS_PER_INSERT = 200;
+/** Prepared statements kept; distinct texts come mostly from batch sizes, so the set stays small. */
+const STATEMENT_CACHE_SIZE = 128;
+
+/**
+ * The embedded store: one better-sqlite3 connection in WAL mode. Every statement is built by the
+ * shared query layer, prepared once and run synchronously; write transactions start with BEGIN
+ * IMMEDIATE so that concurrent writers, in this process or another, queue on the file lock.
+ */
+export class SqliteStore extends SqlStore {
+  private readonly connection: BetterSqlite3.Database;
+  private readonly statements = new Map<string, BetterSqlite3.Statement>();
+
+  constructor(options: SqliteStoreOptions) {
+    super('sqlite', createSqliteQueryBuilder());
+    this.connection = openConnection(options);
+  }
+
+  protected override async execute<Row>(query: Compilable<Row>): Promise<Row[]> {
+    return this.all(query);
+  }
+
+  protected override async executeChange(query: Compilable): Promise<number> {
+    return this.run(query);
+  }
+
+  protected override async appendChain(drafts: readonly AuditEventDraft[], link: ChainLink): Promise<StoredAuditEvent[]> {
+    const append = this.connection.transaction(() => {
+      const [head] = this.all(selectHead(this.queries));
+      if (head === undefined) throw new InterlockError('STORE_UNAVAILABLE', 'The audit chain head is missing; run migrations first.');
+      const events = chainDrafts(head, drafts, link);
+      for (const chunk of inChunks(events, AUDIT_ROWS_PER_INSERT)) this.run(insertAuditEvents(this.queries, chunk));
+      const last = events[events.length - 1];
+      if (last !== undefined) this.run(updateHead(this.queries, last));
+      return events;
+    });
+    return append.immediate();
+  }
+
+  protected override async applyMigrations(): Promise<void> {
+    const migrate = this.connection.transaction(() => {
+      this.run(createMigrationsTable(this.queries));
+      const applied = this.all(selectAppliedMigrations(this.queries)).map((row) => row.version);
+      for (const migration of pendingMigrations(applied)) {
+        for (const statement of migration.statements(this.queries, 'sqlite')) this.run(statement);
+        this.run(insertAppliedMigration(this.queries, migration.version, new Date().toISOString()));
+      }
+    });
+    migrate.immediate();
+  }
+
+  protected override async closeConnections(): Promise<void> {
+    this.statements.clear();
+    this.connection.close();
+  }
+
+  protected override async readDurabilitySetting(): Promise<string> {
+    const level = this.connection.pragma('synchronous', { simple: true });
+    const names: Record<number, string> = { 0: 'off', 1: 'normal', 2: 'full', 3: 'extra' };
+    return `synchronous=${names[Number(level)] ?? String(level)}`;
+  }
+
+  protected override summariseDriverError(error: unknown): string {
+    if (error instanceof BetterSqlite3.SqliteError) return `${error.code}: ${error.message}`;
+    const code = (error as { code?: unknown } | null)?.code;
+    return typeof code === 'string' ? code : 'unexpected driver error';
+  }
+
+  private all<Row>(query: Compilable<Row>): Row[] {
+    const compiled = query.compile();
+    return this.prepare(compiled.sql).all(...compiled.parameters) as Row[];
+  }
+
+  private run(query: Compilable): number {
+    const compiled = query.compile();
+    return this.prepare(compiled.sql).run(...compiled.parameters).changes;
+  }
+
+  private prepare(text: string): BetterSqlite3.Statement {
+    let statement = this.statements.get(text);
+    if (statement === undefined) {
+      if (this.statements.size >= STATEMENT_CACHE_SIZE) this.statements.clear();
+      statement = this.connection.prepare(text);
+      this.statements.set(text, statement);
+    }
+    return statement;
+  }
+}
+
+function openConnection(options: SqliteStoreOptions): BetterSqlite3.Database {
+  const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
+  let connection: BetterSqlite3.Database | undefined;
+  try {
+    mkdirSync(dirname(options.path), { recursive: true });
+    connection = new BetterSqlite3(options.path, { timeout: busyTimeoutMs });
+    connection.pragma('journal_mode = WAL');
+    connection.pragma(`busy_timeout = ${Math.trunc(busyTimeoutMs)}`);
+    connection.pragma('foreign_keys = ON');
+    connection.pragma(`synchronous = ${options.durability === 'durable' ? 'FULL' : 'NORMAL'}`);
+    return connection;
+  } catch (error) {
+    connection?.close();
+    const code = (error as { code?: unknown } | null)?.code;
+    throw new InterlockError('STORE_UNAVAILABLE', `The sqlite store could not open its database file (${String(code ?? 'error')}).`, {
+      path: options.path,
+    });
+  }
+}
