@@ -188,6 +188,7 @@ function annotationOffset(text: string, name: string): number | null {
 }
 
 function toolOffset(text: string, tool: string): number | null {
-  const index = text.indexOf(`Tool::${JSON.stringify(tool)}`);
+  const needle = `Interlock::Tool::${JSON.stringify(tool)}`;
+  const index = text.indexOf(needle);
   return index === -1 ? null : Buffer.byteLength(text.slice(0, index), 'utf8');
 }
