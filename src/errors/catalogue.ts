@@ -22,7 +22,7 @@ export const ERROR_CATALOGUE = {
   // authentication and identity
   AUTH_MISSING: { status: 401, retryable: false, summary: 'No bearer token was presented.' },
   AUTH_INVALID: { status: 401, retryable: false, summary: 'The token is malformed or its signature does not verify.' },
-  AUTH_EXPIRED: { status: 401, retryable: false, summary: 'The token has expired.' },
+  AUTH_EXPIRED: { status: 401, retryable: false, summary: 'The token has expired or is not valid yet.' },
   AUTH_REVOKED: { status: 401, retryable: false, summary: 'The token, or every token of its agent, has been revoked.' },
   AUTH_WRONG_ENVIRONMENT: { status: 401, retryable: false, summary: 'The token was minted for another environment.' },
   AGENT_UNKNOWN: { status: 401, retryable: false, summary: 'The token names an agent that is not configured.' },
