@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { InterlockError } from '../errors/interlock-error.js';
 import { errorHandler, sendError } from './error-response.js';
 import { registerCallRoutes } from './routes/calls.js';
@@ -11,7 +11,8 @@ export function buildServer(services: ServerServices): FastifyInstance {
   const logger: FastifyBaseLogger = services.logger;
   const app: FastifyInstance = Fastify({
     loggerInstance: logger,
-    disableRequestLogging: true,
+    // Per-request access logs are off: every call is already an audit event and a metric.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: services.bodyLimitBytes,
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',

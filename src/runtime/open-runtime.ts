@@ -1,0 +1,223 @@
+import { mkdirSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { decodeJwt } from 'jose';
+import type { Logger } from 'pino';
+import { AuditLog } from '../audit/audit-log.js';
+import { AUDIT_SIGNING_KEY_NAME } from '../audit/checkpoint.js';
+import { RateLimiter } from '../bounds/rate-limiter.js';
+import { parseDuration } from '../config/duration.js';
+import { loadProjectFile, type LoadedProjectFile } from '../config/load.js';
+import type { ProjectFile } from '../config/schema.js';
+import { SecretResolver } from '../config/secrets.js';
+import { InterlockError } from '../errors/interlock-error.js';
+import { HttpExecutor } from '../execution/http-executor.js';
+import { InProcessExecutor, type ToolHandler } from '../execution/in-process-executor.js';
+import { RoutingExecutor } from '../execution/routing-executor.js';
+import { Kernel, type KernelLimits } from '../gate/kernel.js';
+import { createIdentityServices, type IdentityServices } from '../identity/identity-services.js';
+import { loadOrCreateSigningKey, type SigningKey } from '../keys/keystore.js';
+import { bundleRefusal } from '../policy/bundle.js';
+import { formatBundleReport } from '../policy/bundle-report.js';
+import { PolicyEngine } from '../policy/engine.js';
+import { Redactor } from '../redaction/redactor.js';
+import { ArgumentsValidator } from '../registry/arguments-validator.js';
+import { Registry } from '../registry/registry.js';
+import type { Reader, ServerServices } from '../server/services.js';
+import { openStore } from '../store/open-store.js';
+import type { Store } from '../store/store.js';
+import { createLogger } from '../telemetry/logger.js';
+import { Metrics } from '../telemetry/metrics.js';
+import { EvidenceReader } from './evidence-reader.js';
+import { loadHandlersModule } from './handlers-module.js';
+import { OutputRedaction } from './output-redaction.js';
+
+export interface RuntimeOptions {
+  /** Environment used to resolve `env:` secret references. Defaults to process.env. */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Where log lines go (default stdout). */
+  readonly logStream?: NodeJS.WritableStream;
+  readonly logLevel?: ProjectFile['logging']['level'];
+  /** Load the project's `handlers` module (what `interlock serve` does). Default false. */
+  readonly loadHandlers?: boolean;
+  /** Overrides the configured durability (benchmarks compare both modes). */
+  readonly durability?: 'durable' | 'relaxed';
+  /** Prometheus default process metrics. Default true. */
+  readonly processMetrics?: boolean;
+}
+
+/** A project opened for business: every component wired, nothing listening yet. */
+export interface Runtime {
+  readonly project: LoadedProjectFile;
+  readonly config: ProjectFile;
+  readonly dataDir: string;
+  readonly logger: Logger;
+  readonly store: Store;
+  readonly registry: Registry;
+  readonly policy: PolicyEngine;
+  readonly identity: IdentityServices;
+  readonly audit: AuditLog;
+  readonly auditKey: SigningKey;
+  readonly metrics: Metrics;
+  readonly kernel: Kernel;
+  readonly evidence: EvidenceReader;
+  /** Registers an in-process implementation of `tool.operation`. */
+  registerHandler(qualifiedName: string, handler: ToolHandler): void;
+  /** Reloads the policy bundle; on refusal the running bundle stays and the report is returned. */
+  reloadPolicy(): Promise<{ ok: true; version: string } | { ok: false; report: string }>;
+  /** The functions the HTTP door needs. */
+  serverServices(): ServerServices;
+  close(): Promise<void>;
+}
+
+export async function openRuntime(projectPath: string, options: RuntimeOptions = {}): Promise<Runtime> {
+  const project = loadProjectFile(projectPath);
+  const { config } = project;
+  const dataDir = isAbsolute(config.dataDir) ? config.dataDir : resolve(project.dir, config.dataDir);
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+
+  // Secrets first: every reference is resolved at start, so a missing one fails now, not mid-call,
+  // and every value is known to the redactors before anything is logged.
+  const secrets = new SecretResolver(project.dir, options.env ?? process.env);
+  for (const tool of config.tools) {
+    if (tool.upstream.kind === 'http') for (const reference of Object.values(tool.upstream.headers)) secrets.resolve(reference);
+  }
+  const storageUrl = config.storage.driver === 'postgres' ? secrets.resolve(config.storage.url) : null;
+
+  const logRedactor = new Redactor({ knownSecrets: secrets.knownValues() });
+  const logger = createLogger(options.logLevel ?? config.logging.level, (line) => logRedactor.redactText(line), options.logStream);
+  const durability = options.durability ?? config.storage.durability;
+
+  const store =
+    config.storage.driver === 'sqlite'
+      ? await openStore({ driver: 'sqlite', path: isAbsolute(config.storage.path) ? config.storage.path : resolve(dataDir, config.storage.path), durability })
+      : await openStore({ driver: 'postgres', url: storageUrl ?? '', schema: config.storage.schema, durability, poolSize: config.storage.poolSize });
+
+  try {
+    const registry = Registry.fromConfig(config);
+    const argumentsValidator = new ArgumentsValidator(registry.operations());
+    const policy = new PolicyEngine(registry);
+    const bundleDirectory = resolve(project.dir, config.policy.bundle);
+    const loaded = await policy.loadDirectory(bundleDirectory);
+    if (!loaded.ok) throw bundleRefusal(loaded.report);
+
+    const identity = await createIdentityServices({ config: { ...config, dataDir }, projectDir: project.dir, revocations: store });
+    const auditKey = loadOrCreateSigningKey(dataDir, AUDIT_SIGNING_KEY_NAME);
+    const auditRedactor = new Redactor({ knownSecrets: secrets.knownValues(), fieldPaths: config.audit.redactFields });
+    const audit = new AuditLog({ store, redactor: auditRedactor, mode: durability, signingKey: auditKey, checkpointEvery: config.audit.checkpointEvery });
+    const metrics = new Metrics({ defaultMetrics: options.processMetrics ?? true });
+    audit.onCommitted((batch) => metrics.auditCommitted(batch.count));
+    audit.onFailure((error, stage) => logger.error({ stage, code: error instanceof InterlockError ? error.code : 'unknown' }, 'audit log could not commit'));
+
+    const inProcess = new InProcessExecutor();
+    if (options.loadHandlers === true && config.handlers !== undefined) {
+      for (const [name, handler] of await loadHandlersModule(project.dir, config.handlers)) inProcess.register(name, handler);
+    }
+    const executor = new RoutingExecutor({ in_process: inProcess, http: new HttpExecutor((reference) => secrets.resolve(reference)) });
+
+    const kernel = new Kernel({
+      environment: config.environment,
+      durability,
+      authentication: identity.authenticator,
+      registry,
+      argumentsValidator,
+      policy,
+      rateLimiter: new RateLimiter(),
+      counters: store,
+      limits: kernelLimits(config),
+      executor,
+      outputRedaction: new OutputRedaction(secrets.knownValues()),
+      audit,
+      observer: metrics,
+    });
+    const evidence = new EvidenceReader(store, () => [auditKey.publicKey]);
+
+    const authenticateReader = async (token: string): Promise<Reader> => {
+      if (tokenKind(token) === 'operator') {
+        const operator = await identity.authenticator.authenticateOperator(token);
+        return { kind: 'operator', operatorId: operator.operatorId, tenants: operator.tenants };
+      }
+      const principal = await identity.authenticator.authenticate({ kind: 'token', token }, undefined);
+      return { kind: 'agent', agentId: principal.agent.agentId, tenant: principal.agent.tenant };
+    };
+
+    let closed = false;
+    const runtime: Runtime = {
+      project,
+      config,
+      dataDir,
+      logger,
+      store,
+      registry,
+      policy,
+      identity,
+      audit,
+      auditKey,
+      metrics,
+      kernel,
+      evidence,
+      registerHandler: (qualifiedName, handler) => inProcess.register(qualifiedName, handler),
+      async reloadPolicy() {
+        const result = await policy.loadDirectory(bundleDirectory);
+        if (result.ok) {
+          audit.record({ type: 'policy.loaded', tenant: null, agent: null, traceId: null, callId: null, data: { version: result.bundle.version } });
+          await audit.flush();
+          return { ok: true, version: result.bundle.version };
+        }
+        const report = formatBundleReport(result.report);
+        audit.record({ type: 'policy.rejected', tenant: null, agent: null, traceId: null, callId: null, data: { version: result.report.version, report } });
+        await audit.flush();
+        return { ok: false, report };
+      },
+      serverServices: () => ({
+        logger,
+        bodyLimitBytes: config.server.bodyLimitBytes,
+        call: (request, credential) => kernel.call(request, credential),
+        authenticateReader,
+        readAudit: (reader, query) => evidence.readAudit(reader, query),
+        traceStory: (reader, traceId) => evidence.traceStory(reader, traceId),
+        async verifyAudit(reader) {
+          await audit.flush();
+          const report = await evidence.verify(reader);
+          return { ok: report.ok, report };
+        },
+        ready: () => store.ping(),
+        async metrics() {
+          return { contentType: metrics.registry.contentType, body: await metrics.registry.metrics() };
+        },
+      }),
+      async close() {
+        if (closed) return;
+        closed = true;
+        try {
+          await audit.close();
+        } finally {
+          await store.close();
+        }
+      },
+    };
+    return runtime;
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+}
+
+function kernelLimits(config: ProjectFile): KernelLimits {
+  const rule = (rate: { limit: number; per: string } | undefined) => (rate === undefined ? undefined : { limit: rate.limit, perMs: parseDuration(rate.per) });
+  return {
+    rate: { perAgent: rule(config.limits.rate.perAgent), perTool: rule(config.limits.rate.perTool), perTenant: rule(config.limits.rate.perTenant) },
+    perRequest: config.limits.perRequest,
+    perSession: config.limits.perSession,
+    counterTtlMs: parseDuration(config.limits.counterTtl),
+  };
+}
+
+/** Reads the unverified `kind` claim only to pick the verifier; the chosen verifier checks everything. */
+function tokenKind(token: string): 'agent' | 'operator' | 'unknown' {
+  try {
+    const kind = decodeJwt(token)['kind'];
+    return kind === 'operator' ? 'operator' : kind === 'agent' ? 'agent' : 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
