@@ -80,7 +80,8 @@ export class InterlockClient {
   }
 
   async audit(query: Record<string, string | number> = {}): Promise<{ events: unknown[]; nextCursor: number | null }> {
-    const search = new URLSearchParams(Object.entries(query).map(([key, value]) => [key, String(value)]));
+    const search = new URLSearchParams();
+    for (const [key, value] of Object.entries(query)) search.set(key, String(value));
     return this.#getJson(`/v1/audit${search.size > 0 ? `?${search.toString()}` : ''}`) as Promise<{ events: unknown[]; nextCursor: number | null }>;
   }
 
