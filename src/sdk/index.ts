@@ -4,7 +4,8 @@ import type { CallOutcome, CallRequest } from '../gate/call.js';
 import { openRuntime, type Runtime, type RuntimeOptions } from '../runtime/open-runtime.js';
 
 export type { CallOutcome, CallRequest } from '../gate/call.js';
-export type { ToolHandler, ExecutionContext } from '../execution/in-process-executor.js';
+export type { ToolHandler } from '../execution/in-process-executor.js';
+export type { ExecutionContext } from '../execution/executor.js';
 export type { RuntimeOptions } from '../runtime/open-runtime.js';
 
 /** Per-call context a host passes with a governed call. */
