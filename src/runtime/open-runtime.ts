@@ -31,6 +31,8 @@ import { EvidenceReader } from './evidence-reader.js';
 import { loadHandlersModule } from './handlers-module.js';
 import { OutputRedaction } from './output-redaction.js';
 
+const COUNTER_PURGE_INTERVAL_MS = 10 * 60 * 1000;
+
 export interface RuntimeOptions {
   /** Environment used to resolve `env:` secret references. Defaults to process.env. */
   readonly env?: NodeJS.ProcessEnv;
@@ -140,6 +142,12 @@ export async function openRuntime(projectPath: string, options: RuntimeOptions =
       return { kind: 'agent', agentId: principal.agent.agentId, tenant: principal.agent.tenant };
     };
 
+    // Expired request/session counters are dropped in the background; failures only delay cleanup.
+    const purgeTimer = setInterval(() => {
+      store.purgeExpiredCounters(new Date().toISOString()).catch(() => logger.warn('expired counters could not be purged'));
+    }, COUNTER_PURGE_INTERVAL_MS);
+    purgeTimer.unref();
+
     let closed = false;
     const runtime: Runtime = {
       project,
@@ -188,6 +196,7 @@ export async function openRuntime(projectPath: string, options: RuntimeOptions =
       async close() {
         if (closed) return;
         closed = true;
+        clearInterval(purgeTimer);
         try {
           await audit.close();
         } finally {
