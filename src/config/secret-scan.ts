@@ -1,3 +1,5 @@
+import { SECRET_PATTERNS } from '../redaction/secret-patterns.js';
+
 /**
  * Finds literal secrets in a configuration document. Two rules: a key that names a credential
  * must hold a reference, and no string anywhere may look like a well-known credential format.
@@ -5,19 +7,6 @@
 
 const CREDENTIAL_KEY = /(secret|password|passwd|token|api[_-]?key|credential|private[_-]?key|authorization|cookie)/i;
 const REFERENCE = /^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+)$/;
-
-/** Well-known credential shapes. Kept conservative so ordinary prose never matches. */
-export const LITERAL_SECRET_PATTERNS: ReadonlyArray<{ readonly name: string; readonly pattern: RegExp }> = [
-  { name: 'private key block', pattern: /-----BEGIN [A-Z ]*PRIVATE KEY-----/ },
-  { name: 'AWS access key id', pattern: /\b(AKIA|ASIA)[0-9A-Z]{16}\b/ },
-  { name: 'GitHub token', pattern: /\bgh[pousr]_[A-Za-z0-9]{36,}\b/ },
-  { name: 'Slack token', pattern: /\bxox[abposr]-[A-Za-z0-9-]{10,}\b/ },
-  { name: 'Stripe key', pattern: /\b(sk|rk)_(live|test)_[A-Za-z0-9]{16,}\b/ },
-  { name: 'OpenAI-style key', pattern: /\bsk-[A-Za-z0-9_-]{20,}\b/ },
-  { name: 'JSON Web Token', pattern: /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\b/ },
-  { name: 'bearer credential', pattern: /\b[Bb]earer\s+[A-Za-z0-9._~+/-]{16,}=*/ },
-  { name: 'URL with password', pattern: /\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@]+:[^\s@/]+@/ },
-];
 
 export interface LiteralSecretFinding {
   readonly path: ReadonlyArray<string | number>;
@@ -38,7 +27,7 @@ function walk(value: unknown, path: Array<string | number>, findings: LiteralSec
       return;
     }
     if (REFERENCE.test(value)) return;
-    for (const { name, pattern } of LITERAL_SECRET_PATTERNS) {
+    for (const { name, pattern } of SECRET_PATTERNS) {
       if (pattern.test(value)) {
         findings.push({ path, reason: `looks like a literal ${name}: give it as "env:NAME" or "file:PATH"` });
         return;
