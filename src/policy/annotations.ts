@@ -1,4 +1,4 @@
-import type { Effect } from '@cedar-policy/cedar-wasm/nodejs';
+import type { Effect } from './cedar-runtime.js';
 import type { ApprovalObligation } from './decision.js';
 
 /** What a policy's annotations mean to Interlock (see docs/reference/policy.md). */

@@ -1,4 +1,4 @@
-import type { Type } from '@cedar-policy/cedar-wasm/nodejs';
+import type { Type } from './cedar-runtime.js';
 
 /**
  * The part of an operation's JSON Schema that policy can see, as a Cedar type. Built once per

@@ -1,4 +1,4 @@
-import type { CedarValueJson } from '@cedar-policy/cedar-wasm/nodejs';
+import type { CedarValueJson } from './cedar-runtime.js';
 import type { ArgumentShape } from './argument-shape.js';
 
 /** Cedar's decimal range: 64-bit fixed point with 4 fractional digits. */
@@ -26,11 +26,12 @@ function toCedar(shape: ArgumentShape, value: unknown): CedarValueJson | undefin
       return decimalValue(value);
     case 'set': {
       if (!Array.isArray(value)) return undefined;
-      const elements: CedarValueJson[] = [];
-      for (const item of value) {
-        const converted = toCedar(shape.element, item);
+      // Filled by index rather than push; see the note in evaluate-side.ts.
+      const elements = new Array<CedarValueJson>(value.length);
+      for (let index = 0; index < value.length; index += 1) {
+        const converted = toCedar(shape.element, value[index]);
         if (converted === undefined) return undefined;
-        elements.push(converted);
+        elements[index] = converted;
       }
       return elements;
     }

@@ -1,5 +1,5 @@
-import type { DetailedError, PolicyJson } from '@cedar-policy/cedar-wasm/nodejs';
-import { policyToJson, validate } from '@cedar-policy/cedar-wasm/nodejs';
+import type { DetailedError, PolicyJson } from './cedar-runtime.js';
+import { policyToJson, validate } from './cedar-runtime.js';
 import { InterlockError } from '../errors/interlock-error.js';
 import type { Registry } from '../registry/registry.js';
 import { readAnnotations } from './annotations.js';

@@ -1,5 +1,5 @@
-import type { ActionType, SchemaJson, Type } from '@cedar-policy/cedar-wasm/nodejs';
-import { schemaToText } from '@cedar-policy/cedar-wasm/nodejs';
+import type { ActionType, SchemaJson, Type } from './cedar-runtime.js';
+import { schemaToText } from './cedar-runtime.js';
 import type { OperationContract } from '../registry/contract.js';
 import type { Registry } from '../registry/registry.js';
 import { argumentsShape, cedarType, type ArgumentsShape } from './argument-shape.js';

@@ -1,4 +1,4 @@
-import type { EntityJson, EntityUidJson, PolicyJson } from '@cedar-policy/cedar-wasm/nodejs';
+import type { EntityJson, EntityUidJson, PolicyJson } from './cedar-runtime.js';
 import type { Effect } from '../config/schema.js';
 import type { ArgumentShape } from './argument-shape.js';
 import type { PolicyAnnotations } from './annotations.js';

@@ -1,8 +1,8 @@
-import { statefulIsAuthorized } from '@cedar-policy/cedar-wasm/nodejs';
+import { statefulIsAuthorized } from './cedar-runtime.js';
 import type { Decision, PolicyRequest } from './decision.js';
 import { NO_OBLIGATIONS } from './decision.js';
 import type { PolicyBundle } from './compiled-bundle.js';
-import { evaluateSide, strongestApproval, type CedarAuthorizer, type SideDecision } from './evaluate-side.js';
+import { evaluateSide, isStronger, type CedarAuthorizer, type SideDecision } from './evaluate-side.js';
 import { PolicyEvaluationFailure } from './evaluation-failure.js';
 import { agentEntity, requestContext, userEntity } from './request-context.js';
 
@@ -70,10 +70,9 @@ function intersect(agentSide: SideDecision, userSide: SideDecision): SideDecisio
     const policyIds = [...(agentSide.kind === 'deny' ? agentSide.policyIds : []), ...(userSide.kind === 'deny' ? userIds : [])];
     return { kind: 'deny', reasons, policyIds, obligations: NO_OBLIGATIONS };
   }
-  const approval = strongestApproval([
-    { policyId: agentSide.policyIds[0] ?? '', approval: agentSide.obligations.approval },
-    { policyId: userIds[0] ?? '', approval: userSide.obligations.approval },
-  ]);
+  const agentApproval = agentSide.obligations.approval;
+  const userApproval = userSide.obligations.approval;
+  const approval = userApproval !== null && isStronger(userApproval, userIds[0] ?? '', agentApproval, agentSide.policyIds[0] ?? '') ? userApproval : agentApproval;
   return {
     kind: approval === null ? 'allow' : 'require_approval',
     reasons: [...agentReasons, ...userReasons],

@@ -1,4 +1,4 @@
-import { statefulIsAuthorized } from '@cedar-policy/cedar-wasm/nodejs';
+import { statefulIsAuthorized } from './cedar-runtime.js';
 import type { Registry } from '../registry/registry.js';
 import { compileBundle, loadBundleDirectory, releaseBundle, type BundleLoadResult } from './bundle.js';
 import type { BundleFile } from './bundle-files.js';

@@ -1,7 +1,7 @@
-import type { AuthorizationAnswer, Context, EntityJson, StatefulAuthorizationCall } from '@cedar-policy/cedar-wasm/nodejs';
+import type { AuthorizationAnswer, Context, EntityJson, StatefulAuthorizationCall } from './cedar-runtime.js';
 import type { ApprovalObligation, DecisionKind, Obligations } from './decision.js';
 import { NO_OBLIGATIONS } from './decision.js';
-import type { PolicyBundle, OperationSlice } from './compiled-bundle.js';
+import type { OperationSlice, PolicyBundle } from './compiled-bundle.js';
 import { PolicyEvaluationFailure } from './evaluation-failure.js';
 
 /** The Cedar call Interlock makes; replaceable so tests can force an engine failure. */
@@ -58,54 +58,55 @@ export function evaluateSide(
     );
   }
 
-  const determining = diagnostics.reason.map((policyId) => {
+  // Arrays are filled by index, not push: on Node 20, V8 can crash (a fatal "unreachable code"
+  // in the deoptimiser) when an inlined push changes an array's element kind under optimised code.
+  const reason = diagnostics.reason;
+  const count = reason.length;
+  if (decision !== 'deny' && decision !== 'allow') throw new PolicyEvaluationFailure([`Cedar returned an unknown decision ${JSON.stringify(decision)}`]);
+  if (count === 0) {
+    if (decision === 'deny') return deny([noPermit], []);
+    throw new PolicyEvaluationFailure(['Cedar allowed without citing a permit policy']);
+  }
+  const expectedEffect = decision === 'deny' ? 'forbid' : 'permit';
+  const policyIds = new Array<string>(count);
+  const reasons = new Array<string>(count);
+  let approval: ApprovalObligation | null = null;
+  let approvalPolicyId = '';
+  let readOnly = false;
+  let redactFields: string[] = [];
+  let approvalReasons = '';
+  for (let index = 0; index < count; index += 1) {
+    const policyId = String(reason[index]);
     const policy = bundle.policies.get(policyId);
     if (policy === undefined) throw new PolicyEvaluationFailure([`Cedar named an unknown policy ${JSON.stringify(policyId)}`]);
-    return policy;
-  });
-
-  if (decision === 'deny') {
-    if (determining.length === 0) return deny([noPermit], []);
-    if (determining.some((policy) => policy.effect !== 'forbid')) throw new PolicyEvaluationFailure(['Cedar denied citing a permit policy']);
-    return deny(
-      determining.map((policy) => policy.annotations.reason ?? `forbidden by policy ${policy.id}`),
-      determining.map((policy) => policy.id),
-    );
+    if (policy.effect !== expectedEffect) throw new PolicyEvaluationFailure([`Cedar decided ${decision} citing ${policy.effect} policy ${policy.id}`]);
+    const annotations = policy.annotations;
+    policyIds[index] = policy.id;
+    reasons[index] = annotations.reason ?? (decision === 'deny' ? `forbidden by policy ${policy.id}` : `permitted by policy ${policy.id}`);
+    if (annotations.approval !== null) {
+      approvalReasons += `\napproval by ${annotations.approval.role} required by policy ${policy.id}`;
+      if (isStronger(annotations.approval, policy.id, approval, approvalPolicyId)) {
+        approval = annotations.approval;
+        approvalPolicyId = policy.id;
+      }
+    }
+    if (annotations.redactFields.length > 0) redactFields = redactFields.concat(annotations.redactFields);
+    if (annotations.readOnly) readOnly = true;
   }
-  if (decision !== 'allow') throw new PolicyEvaluationFailure([`Cedar returned an unknown decision ${JSON.stringify(decision)}`]);
-  if (determining.length === 0 || determining.some((policy) => policy.effect !== 'permit')) {
-    throw new PolicyEvaluationFailure(['Cedar allowed without citing only permit policies']);
-  }
-
-  const reasons = determining.map((policy) => policy.annotations.reason ?? `permitted by policy ${policy.id}`);
-  const approvals = determining.filter((policy) => policy.annotations.approval !== null);
-  const approval = strongestApproval(approvals.map((policy) => ({ policyId: policy.id, approval: policy.annotations.approval })));
-  for (const policy of approvals) reasons.push(`approval by ${policy.annotations.approval?.role ?? ''} required by policy ${policy.id}`);
-  const obligations: Obligations = {
-    approval,
-    redactFields: [...new Set(determining.flatMap((policy) => policy.annotations.redactFields))].sort(),
-    readOnly: determining.some((policy) => policy.annotations.readOnly),
-  };
-  return { kind: approval === null ? 'allow' : 'require_approval', reasons, policyIds: determining.map((policy) => policy.id), obligations };
+  if (decision === 'deny') return deny(reasons, policyIds);
+  const allReasons = approvalReasons === '' ? reasons : reasons.concat(approvalReasons.slice(1).split('\n'));
+  const obligations: Obligations = { approval, redactFields: redactFields.length === 0 ? redactFields : [...new Set(redactFields)].sort(), readOnly };
+  return { kind: approval === null ? 'allow' : 'require_approval', reasons: allReasons, policyIds, obligations };
 }
 
 /**
  * The shared decision type carries one approval. When several determining policies ask for one,
  * the highest quorum wins; ties go to the first policy id, so the choice is deterministic.
  */
-export function strongestApproval(candidates: ReadonlyArray<{ policyId: string; approval: ApprovalObligation | null }>): ApprovalObligation | null {
-  let best: { policyId: string; approval: ApprovalObligation } | null = null;
-  for (const candidate of candidates) {
-    if (candidate.approval === null) continue;
-    if (
-      best === null ||
-      candidate.approval.quorum > best.approval.quorum ||
-      (candidate.approval.quorum === best.approval.quorum && candidate.policyId < best.policyId)
-    ) {
-      best = { policyId: candidate.policyId, approval: candidate.approval };
-    }
-  }
-  return best === null ? null : best.approval;
+export function isStronger(candidate: ApprovalObligation, candidateId: string, current: ApprovalObligation | null, currentId: string): boolean {
+  if (current === null) return true;
+  if (candidate.quorum !== current.quorum) return candidate.quorum > current.quorum;
+  return candidateId < currentId;
 }
 
 function deny(reasons: readonly string[], policyIds: readonly string[]): SideDecision {

@@ -1,4 +1,4 @@
-import type { Context, EntityJson } from '@cedar-policy/cedar-wasm/nodejs';
+import type { Context, EntityJson } from './cedar-runtime.js';
 import type { AgentPrincipal, UserPrincipal } from '../identity/principal.js';
 import type { PolicyRequest } from './decision.js';
 import { argumentsToCedar } from './argument-values.js';

@@ -1,5 +1,5 @@
-import type { EntityUidJson, PolicyJson } from '@cedar-policy/cedar-wasm/nodejs';
-import { preparsePolicySet } from '@cedar-policy/cedar-wasm/nodejs';
+import type { EntityUidJson, PolicyJson } from './cedar-runtime.js';
+import { preparsePolicySet } from './cedar-runtime.js';
 import type { Effect } from '../config/schema.js';
 import type { GeneratedSchema } from './cedar-schema.js';
 import { ACTION_TYPE, EFFECT_GROUPS, TOOL_TYPE } from './cedar-names.js';

@@ -199,8 +199,8 @@ describe('failing closed', () => {
     ['Cedar answers nothing', () => undefined as unknown as AuthorizationAnswer, /Cedar returned no answer/],
     ['Cedar answers an unknown decision', () => ({ type: 'success', response: { decision: 'maybe' as 'allow', diagnostics: { reason: [], errors: [] } }, warnings: [] }), /unknown decision "maybe"/],
     ['Cedar cites a policy the bundle lacks', () => ({ type: 'success', response: { decision: 'allow', diagnostics: { reason: ['ghost'], errors: [] } }, warnings: [] }), /unknown policy "ghost"/],
-    ['Cedar allows citing a forbid', () => ({ type: 'success', response: { decision: 'allow', diagnostics: { reason: ['no-destructive'], errors: [] } }, warnings: [] }), /only permit policies/],
-    ['Cedar allows citing nothing', () => ({ type: 'success', response: { decision: 'allow', diagnostics: { reason: [], errors: [] } }, warnings: [] }), /only permit policies/],
+    ['Cedar allows citing a forbid', () => ({ type: 'success', response: { decision: 'allow', diagnostics: { reason: ['no-destructive'], errors: [] } }, warnings: [] }), /decided allow citing forbid policy no-destructive/],
+    ['Cedar allows citing nothing', () => ({ type: 'success', response: { decision: 'allow', diagnostics: { reason: [], errors: [] } }, warnings: [] }), /allowed without citing a permit policy/],
     ['Cedar answers without diagnostics', () => ({ type: 'success', response: { decision: 'allow' }, warnings: [] }) as unknown as AuthorizationAnswer, /without diagnostics/],
   ];
   for (const [label, authorize, expected] of failures) {
