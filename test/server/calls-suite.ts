@@ -166,6 +166,12 @@ export function callsSuite(storage: StorageKind): void {
         assert.equal(project.invocations('refunds.create'), before);
       });
 
+      it('an actingFor that is not a JWT is 401 USER_ASSERTION_INVALID', async () => {
+        for (const actingFor of ['alice', 'a.b.c', `${alice}tampered`]) {
+          assertError(await project.call({ ...SMALL_REFUND, actingFor }, supportBot), 401, 'USER_ASSERTION_INVALID');
+        }
+      });
+
       it('an assertion bound to another agent (azp) is refused', async () => {
         const bound = await project.userAssertion({ user: 'alice', tenant: 'acme', roles: ['support'], agent: 'revocable-one' });
         const answer = await project.call({ ...SMALL_REFUND, actingFor: bound }, supportBot);
@@ -275,6 +281,29 @@ export function callsSuite(storage: StorageKind): void {
           await assertRefusedOnly(project, answer, 'ARGUMENTS_INVALID', ['call.received']);
         }
         assert.equal(project.invocations('refunds.create'), before);
+      });
+
+      it('trace and session ids outside 1-128 plain characters are 400 REQUEST_INVALID; nothing runs', async () => {
+        const lookups = project.invocations('orders.lookup');
+        for (const extra of [
+          { traceId: 'has space' },
+          { traceId: 'x'.repeat(129) },
+          { sessionId: 'semi;colon' },
+          { sessionId: '../etc' },
+        ]) {
+          const answer = await project.call({ ...LOOKUP, ...extra }, supportBot);
+          assertError(answer, 400, 'REQUEST_INVALID');
+        }
+        assert.equal(project.invocations('orders.lookup'), lookups);
+      });
+
+      it('deeply nested arguments are refused cleanly with 422 and nothing runs', async () => {
+        const shallow = `{"tool":"calc","operation":"add","arguments":{"x":1,"deep":${'{"a":'.repeat(600)}1${'}'.repeat(600)}}}`;
+        assert.ok(shallow.length < BODY_LIMIT_BYTES);
+        const answer = await project.request('POST', '/v1/calls', { token: supportBot, rawBody: shallow });
+        assertError(answer, 422, 'ARGUMENTS_INVALID');
+        await assertRefusedOnly(project, answer, 'ARGUMENTS_INVALID', ['call.received']);
+        assert.equal(project.invocations('calc.add'), 0);
       });
 
       it('unknown tools and operations are 404 TOOL_UNKNOWN / OPERATION_UNKNOWN', async () => {

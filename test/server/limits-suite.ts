@@ -59,6 +59,15 @@ export function limitsSuite(storage: StorageKind): void {
       assert.equal(project.invocations('refunds.create'), 3);
     });
 
+    it('concurrent writes in one request cannot overrun the cap: exactly two of eight run', async () => {
+      const traceId = `burst-${storage}`;
+      const before = project.invocations('refunds.create');
+      const answers = await Promise.all(Array.from({ length: 8 }, () => project.call(refund(traceId, alice), supportBot)));
+      const statuses = answers.map((answer) => answer.status).sort();
+      assert.deepEqual(statuses, [200, 200, 429, 429, 429, 429, 429, 429]);
+      assert.equal(project.invocations('refunds.create'), before + 2);
+    });
+
     it('the fourth call in one session is 429 (perSession.toolCalls), whatever the request', async () => {
       const sessionId = `session-${storage}`;
       const before = project.invocations('orders.lookup');
