@@ -14,7 +14,11 @@ import { CALL_SCHEMA_VERSION, isValidExternalId, type CallOutcome, type CallRequ
 import type { AuditPort, AuthenticationPort, CallStatus, CounterPort, DecisionPort, KernelObserver, OutputRedactionPort } from './ports.js';
 
 export interface KernelLimits {
-  readonly rate: { readonly perAgent?: RateRule | undefined; readonly perTool?: RateRule | undefined; readonly perTenant?: RateRule | undefined };
+  readonly rate: {
+    readonly perAgent?: RateRule | undefined;
+    readonly perTool?: RateRule | undefined;
+    readonly perTenant?: RateRule | undefined;
+  };
   readonly perRequest: Caps;
   readonly perSession: Caps;
   readonly counterTtlMs: number;
@@ -68,7 +72,7 @@ export class Kernel {
   async call(request: CallRequest, credential: Credential): Promise<CallOutcome> {
     const state: CallState = {
       callId: randomUUID(),
-      traceId: request.traceId !== undefined && isValidExternalId(request.traceId) ? request.traceId : randomUUID(),
+      traceId: request.traceId !== undefined && this.#acceptableId(request.traceId) ? request.traceId : randomUUID(),
       startedAt: performance.now(),
       principal: null,
       contract: null,
@@ -85,11 +89,17 @@ export class Kernel {
 
   async #run(request: CallRequest, credential: Credential, state: CallState): Promise<CallOutcome> {
     const deps = this.#deps;
-    if (request.traceId !== undefined && !isValidExternalId(request.traceId)) {
-      throw new InterlockError('REQUEST_INVALID', 'traceId must be 1-128 characters of A-Z a-z 0-9 . _ : -');
+    if (request.traceId !== undefined && !this.#acceptableId(request.traceId)) {
+      throw new InterlockError(
+        'REQUEST_INVALID',
+        'traceId must be 1-128 characters of A-Z a-z 0-9 . _ : - and must not carry a credential',
+      );
     }
-    if (request.sessionId !== undefined && !isValidExternalId(request.sessionId)) {
-      throw new InterlockError('REQUEST_INVALID', 'sessionId must be 1-128 characters of A-Z a-z 0-9 . _ : -');
+    if (request.sessionId !== undefined && !this.#acceptableId(request.sessionId)) {
+      throw new InterlockError(
+        'REQUEST_INVALID',
+        'sessionId must be 1-128 characters of A-Z a-z 0-9 . _ : - and must not carry a credential',
+      );
     }
 
     // 1. authenticate
@@ -149,16 +159,23 @@ export class Kernel {
     this.#record(state, 'decision.made', { ...state.decision, effect: contract.effect, errors: effective.errors, entities });
     if (effective.kind === 'deny') {
       return this.#finish(state, 'denied', {
-        error: new InterlockError('POLICY_DENIED', `policy denied ${contract.qualifiedName}: ${effective.reasons.join('; ') || 'no reason given'}`).toData(),
+        error: new InterlockError(
+          'POLICY_DENIED',
+          `policy denied ${contract.qualifiedName}: ${effective.reasons.join('; ') || 'no reason given'}`,
+        ).toData(),
       });
     }
     if (effective.kind === 'require_approval') {
       const role = effective.obligations.approval?.role ?? 'unspecified';
       return this.#finish(state, 'approval_required', {
-        error: new InterlockError('APPROVAL_REQUIRED', `${contract.qualifiedName} needs approval by role "${role}": ${effective.reasons.join('; ') || 'policy requires approval'}`, {
-          approverRole: role,
-          quorum: effective.obligations.approval?.quorum ?? 1,
-        }).toData(),
+        error: new InterlockError(
+          'APPROVAL_REQUIRED',
+          `${contract.qualifiedName} needs approval by role "${role}": ${effective.reasons.join('; ') || 'policy requires approval'}`,
+          {
+            approverRole: role,
+            quorum: effective.obligations.approval?.quorum ?? 1,
+          },
+        ).toData(),
       });
     }
 
@@ -197,19 +214,25 @@ export class Kernel {
     if (agent === undefined) throw new InterlockError('INTERNAL', 'bound step reached without a principal');
     const { rate } = deps.limits;
     const buckets: Array<{ key: string; rule: RateRule; name: string }> = [];
-    if (rate.perAgent !== undefined) buckets.push({ key: `agent:${agent.tenant}:${agent.agentId}`, rule: rate.perAgent, name: 'rate.perAgent' });
-    if (rate.perTool !== undefined) buckets.push({ key: `tool:${agent.tenant}:${contract.tool}`, rule: rate.perTool, name: 'rate.perTool' });
+    if (rate.perAgent !== undefined)
+      buckets.push({ key: `agent:${agent.tenant}:${agent.agentId}`, rule: rate.perAgent, name: 'rate.perAgent' });
+    if (rate.perTool !== undefined)
+      buckets.push({ key: `tool:${agent.tenant}:${contract.tool}`, rule: rate.perTool, name: 'rate.perTool' });
     if (rate.perTenant !== undefined) buckets.push({ key: `tenant:${agent.tenant}`, rule: rate.perTenant, name: 'rate.perTenant' });
     if (buckets.length > 0) {
       const verdict = deps.rateLimiter.take(buckets);
       if (!verdict.ok) {
         const hit = buckets.find((bucket) => bucket.key === verdict.key);
-        throw new InterlockError('RATE_LIMITED', `rate limit ${hit?.name ?? 'rate'} reached (${hit?.rule.limit ?? '?'} per ${hit?.rule.perMs ?? '?'} ms)`, {
-          limit: hit?.name ?? 'rate',
-          max: hit?.rule.limit ?? 0,
-          perMs: hit?.rule.perMs ?? 0,
-          retryAfterMs: verdict.retryAfterMs,
-        });
+        throw new InterlockError(
+          'RATE_LIMITED',
+          `rate limit ${hit?.name ?? 'rate'} reached (${hit?.rule.limit ?? '?'} per ${hit?.rule.perMs ?? '?'} ms)`,
+          {
+            limit: hit?.name ?? 'rate',
+            max: hit?.rule.limit ?? 0,
+            perMs: hit?.rule.perMs ?? 0,
+            retryAfterMs: verdict.retryAfterMs,
+          },
+        );
       }
     }
     const counters = capCounters(
@@ -223,8 +246,20 @@ export class Kernel {
     const values = await deps.counters.incrementCounters(counters.map((counter) => counter.increment));
     const hit = firstCapExceeded(counters, values);
     if (hit !== null) {
-      throw new InterlockError('BLAST_RADIUS_EXCEEDED', `limit ${hit.limit} of ${hit.max} reached`, { limit: hit.limit, max: hit.max, reached: hit.reached });
+      throw new InterlockError('BLAST_RADIUS_EXCEEDED', `limit ${hit.limit} of ${hit.max} reached`, {
+        limit: hit.limit,
+        max: hit.max,
+        reached: hit.reached,
+      });
     }
+  }
+
+  /**
+   * Ids chosen by callers are stored verbatim (columns, counter keys), outside the reach of
+   * redaction: one that is, or contains, a secret is refused rather than recorded.
+   */
+  #acceptableId(id: string): boolean {
+    return isValidExternalId(id) && this.#deps.outputRedaction.redactResult(id, []).redactedPaths.length === 0;
   }
 
   #record(state: CallState, type: AuditEventInput['type'], data: Record<string, unknown>): string {
@@ -239,7 +274,11 @@ export class Kernel {
     });
   }
 
-  async #finish(state: CallState, status: CallStatus, extra: { result?: unknown; error?: ReturnType<InterlockError['toData']>; costUsd?: number; outcome?: string }): Promise<CallOutcome> {
+  async #finish(
+    state: CallState,
+    status: CallStatus,
+    extra: { result?: unknown; error?: ReturnType<InterlockError['toData']>; costUsd?: number; outcome?: string },
+  ): Promise<CallOutcome> {
     const durationMs = round(performance.now() - state.startedAt);
     const auditEventId = this.#record(state, 'call.completed', {
       status,
@@ -279,11 +318,32 @@ export class Kernel {
     } catch (error) {
       // The refusal itself could not be made durable: say so rather than pretend it was recorded.
       const unavailable = isInterlockError(error) ? error : new InterlockError('AUDIT_UNAVAILABLE', 'audit events could not be committed');
-      this.#deps.observer.callFinished('refused', state.contract?.tool ?? null, unavailable.code, (performance.now() - state.startedAt) / 1000);
-      return { schemaVersion: CALL_SCHEMA_VERSION, status: 'refused', callId: state.callId, traceId: state.traceId, decision: state.decision, auditEventId, error: unavailable.toData() };
+      this.#deps.observer.callFinished(
+        'refused',
+        state.contract?.tool ?? null,
+        unavailable.code,
+        (performance.now() - state.startedAt) / 1000,
+      );
+      return {
+        schemaVersion: CALL_SCHEMA_VERSION,
+        status: 'refused',
+        callId: state.callId,
+        traceId: state.traceId,
+        decision: state.decision,
+        auditEventId,
+        error: unavailable.toData(),
+      };
     }
     this.#deps.observer.callFinished('refused', state.contract?.tool ?? null, data.code, (performance.now() - state.startedAt) / 1000);
-    return { schemaVersion: CALL_SCHEMA_VERSION, status: 'refused', callId: state.callId, traceId: state.traceId, decision: state.decision, auditEventId, error: data };
+    return {
+      schemaVersion: CALL_SCHEMA_VERSION,
+      status: 'refused',
+      callId: state.callId,
+      traceId: state.traceId,
+      decision: state.decision,
+      auditEventId,
+      error: data,
+    };
   }
 
   /** In durable mode nothing is acknowledged before its events are committed. */
@@ -297,7 +357,11 @@ export class Kernel {
  */
 function applyReadOnly(decision: Decision, contract: OperationContract): Decision {
   if (decision.kind === 'deny' || !decision.obligations.readOnly || contract.effect === 'read') return decision;
-  return { ...decision, kind: 'deny', reasons: [...decision.reasons, `policy grants read-only access; ${contract.qualifiedName} is a ${contract.effect} operation`] };
+  return {
+    ...decision,
+    kind: 'deny',
+    reasons: [...decision.reasons, `policy grants read-only access; ${contract.qualifiedName} is a ${contract.effect} operation`],
+  };
 }
 
 function summarise(decision: Decision): DecisionSummary {

@@ -1,3 +1,4 @@
+import { Ajv } from 'ajv';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { InterlockError } from '../errors/interlock-error.js';
 import { errorHandler, sendError } from './error-response.js';
@@ -17,10 +18,16 @@ export function buildServer(services: ServerServices): FastifyInstance {
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     return503OnClosing: true,
-    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: true, allErrors: false } },
   });
+  // Bodies are JSON and validated strictly (a number is never coerced to a string); query strings
+  // and path parameters are text by nature, so their integers are coerced.
+  const strict = new Ajv({ coerceTypes: false, removeAdditional: false, useDefaults: true, allErrors: false, strict: false });
+  const coercing = new Ajv({ coerceTypes: 'array', removeAdditional: false, useDefaults: true, allErrors: false, strict: false });
+  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strict : coercing).compile(schema));
   app.setErrorHandler(errorHandler);
-  app.setNotFoundHandler((request, reply) => sendError(reply, new InterlockError('NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0] ?? ''}`)));
+  app.setNotFoundHandler((request, reply) =>
+    sendError(reply, new InterlockError('NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0] ?? ''}`)),
+  );
   registerOperationalRoutes(app, services);
   registerCallRoutes(app, services);
   registerEvidenceRoutes(app, services);

@@ -71,51 +71,47 @@ export function evidenceSuite(storage: StorageKind): void {
       assertError(await project.request('GET', '/v1/traces/bad%20id%20%2F', { token: auditor }), 400, 'REQUEST_INVALID');
     });
 
-    it(
-      'GET /v1/audit pages by cursor: disjoint, ascending pages and a nextCursor until the end',
-      { todo: 'src/server/app.ts sets ajv coerceTypes: false, so integer query parameters (limit, after) never validate' },
-      async () => {
-        for (let index = 0; index < 3; index += 1) await project.call(lookup('o-1001'), supportBot);
-        const head = await project.auditHeadSeq();
-        const seen: number[] = [];
-        let after: number | null = null;
-        for (let pages = 0; pages < 100; pages += 1) {
-          const query: string = after === null ? 'limit=4' : `limit=4&after=${after}`;
-          const answer = await project.request('GET', `/v1/audit?${query}`, { token: auditor });
-          assert.equal(answer.status, 200, answer.text);
-          const page = answer.body as unknown as AuditPage;
-          const seqs = page.events.map((event) => event.seq);
-          assert.ok(seqs.length <= 4);
-          if (after !== null)
-            assert.ok(
-              seqs.every((seq) => seq > (after ?? 0)),
-              `page after ${after} returned ${seqs.join(',')}`,
-            );
-          for (const event of page.events) assert.equal((event.event as { schemaVersion: number }).schemaVersion, 1);
-          seen.push(...seqs);
-          if (page.nextCursor === null) break;
-          assert.equal(page.nextCursor, seqs[seqs.length - 1]);
-          after = page.nextCursor;
-        }
-        assert.equal(new Set(seen).size, seen.length, 'pages overlap');
-        assert.deepEqual(
-          seen,
-          [...seen].sort((left, right) => left - right),
-        );
-        assert.deepEqual(
-          seen,
-          Array.from({ length: head }, (_unused, index) => index + 1),
-          'pagination lost or repeated events',
-        );
+    it('GET /v1/audit pages by cursor: disjoint, ascending pages and a nextCursor until the end', async () => {
+      for (let index = 0; index < 3; index += 1) await project.call(lookup('o-1001'), supportBot);
+      const head = await project.auditHeadSeq();
+      const seen: number[] = [];
+      let after: number | null = null;
+      for (let pages = 0; pages < 100; pages += 1) {
+        const query: string = after === null ? 'limit=4' : `limit=4&after=${after}`;
+        const answer = await project.request('GET', `/v1/audit?${query}`, { token: auditor });
+        assert.equal(answer.status, 200, answer.text);
+        const page = answer.body as unknown as AuditPage;
+        const seqs = page.events.map((event) => event.seq);
+        assert.ok(seqs.length <= 4);
+        if (after !== null)
+          assert.ok(
+            seqs.every((seq) => seq > (after ?? 0)),
+            `page after ${after} returned ${seqs.join(',')}`,
+          );
+        for (const event of page.events) assert.equal((event.event as { schemaVersion: number }).schemaVersion, 1);
+        seen.push(...seqs);
+        if (page.nextCursor === null) break;
+        assert.equal(page.nextCursor, seqs[seqs.length - 1]);
+        after = page.nextCursor;
+      }
+      assert.equal(new Set(seen).size, seen.length, 'pages overlap');
+      assert.deepEqual(
+        seen,
+        [...seen].sort((left, right) => left - right),
+      );
+      assert.deepEqual(
+        seen,
+        Array.from({ length: head }, (_unused, index) => index + 1),
+        'pagination lost or repeated events',
+      );
 
-        const filtered = await project.request('GET', '/v1/audit?type=call.completed', { token: auditor });
-        const types = (filtered.body as unknown as AuditPage).events.map((event) => (event.event as { type: string }).type);
-        assert.ok(types.length > 0 && types.every((type) => type === 'call.completed'));
+      const filtered = await project.request('GET', '/v1/audit?type=call.completed', { token: auditor });
+      const types = (filtered.body as unknown as AuditPage).events.map((event) => (event.event as { type: string }).type);
+      assert.ok(types.length > 0 && types.every((type) => type === 'call.completed'));
 
-        assertError(await project.request('GET', '/v1/audit?limit=0', { token: auditor }), 400, 'REQUEST_INVALID');
-        assertError(await project.request('GET', '/v1/audit?limit=5&bogus=1', { token: auditor }), 400, 'REQUEST_INVALID');
-      },
-    );
+      assertError(await project.request('GET', '/v1/audit?limit=0', { token: auditor }), 400, 'REQUEST_INVALID');
+      assertError(await project.request('GET', '/v1/audit?limit=5&bogus=1', { token: auditor }), 400, 'REQUEST_INVALID');
+    });
 
     it('an operator scoped to one tenant cannot read another (403 TENANT_MISMATCH) nor verify the whole chain', async () => {
       const acmeAuditor = await project.mintOperatorToken('acme-auditor');
