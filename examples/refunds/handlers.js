@@ -2,8 +2,24 @@
 // tools at the back office and payment provider over HTTP instead.
 
 const orders = new Map([
-  ['o-1001', { order_id: 'o-1001', status: 'delivered', total_cents: 12900, customer: { name: 'Dana Reyes', email: 'dana@example.com', phone: '+1 415 555 0100' } }],
-  ['o-1002', { order_id: 'o-1002', status: 'shipped', total_cents: 4500, customer: { name: 'Sam Okafor', email: 'sam@example.com', phone: '+44 20 7946 0958' } }],
+  [
+    'o-1001',
+    {
+      order_id: 'o-1001',
+      status: 'delivered',
+      total_cents: 12900,
+      customer: { name: 'Dana Reyes', email: 'dana@example.com', phone: '+1 415 555 0100' },
+    },
+  ],
+  [
+    'o-1002',
+    {
+      order_id: 'o-1002',
+      status: 'shipped',
+      total_cents: 4500,
+      customer: { name: 'Sam Okafor', email: 'sam@example.com', phone: '+44 20 7946 0958' },
+    },
+  ],
 ]);
 const refunds = [];
 const outbox = [];

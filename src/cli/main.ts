@@ -31,7 +31,9 @@ export function buildProgram(): Command {
   const program = new Command();
   program
     .name('interlock')
-    .description('Runtime control plane for AI agents that act: every tool call authenticated, decided by policy, bounded, executed and recorded as verifiable evidence.')
+    .description(
+      'Runtime control plane for AI agents that act: every tool call authenticated, decided by policy, bounded, executed and recorded as verifiable evidence.',
+    )
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText(
       'after',
@@ -94,7 +96,9 @@ Exit codes: 0 success, 1 a check failed (tests, tampering), 2 usage or configura
     .option('--env <environment>', "environment (default: the agent's own)")
     .option('--ttl <duration>', 'lifetime, e.g. 15m (default identity.tokenTtl)')
     .option('--json', 'print token id, expiry and token as JSON')
-    .action((options: { project: string; agent: string; env?: string; ttl?: string; json?: boolean }) => run(() => mintAgentToken(options))());
+    .action((options: { project: string; agent: string; env?: string; ttl?: string; json?: boolean }) =>
+      run(() => mintAgentToken(options))(),
+    );
   agents
     .command('revoke')
     .description('revoke one token, or every token of an agent; takes effect on the next call')
@@ -128,7 +132,18 @@ Exit codes: 0 success, 1 a check failed (tests, tampering), 2 usage or configura
     .option('--audience <aud>', 'audience', 'interlock')
     .option('--agent <id>', 'bind the assertion to one agent (azp)')
     .option('--ttl <duration>', 'lifetime, e.g. 10m (at most 60m)', '10m')
-    .action((options: { key: string; issuer: string; user: string; tenant: string; roles?: string; audience: string; agent?: string; ttl: string }) => run(() => assertUser(options))());
+    .action(
+      (options: {
+        key: string;
+        issuer: string;
+        user: string;
+        tenant: string;
+        roles?: string;
+        audience: string;
+        agent?: string;
+        ttl: string;
+      }) => run(() => assertUser(options))(),
+    );
 
   return program;
 }

@@ -21,7 +21,11 @@ export function projectContext(projectPath: string): ProjectContext {
     openStore: () => {
       const storage = config.storage;
       if (storage.driver === 'sqlite') {
-        return openStore({ driver: 'sqlite', path: isAbsolute(storage.path) ? storage.path : resolve(dataDir, storage.path), durability: storage.durability });
+        return openStore({
+          driver: 'sqlite',
+          path: isAbsolute(storage.path) ? storage.path : resolve(dataDir, storage.path),
+          durability: storage.durability,
+        });
       }
       const url = new SecretResolver(project.dir).resolve(storage.url);
       return openStore({ driver: 'postgres', url, schema: storage.schema, durability: storage.durability, poolSize: 2 });

@@ -55,7 +55,8 @@ export function loadProjectFile(projectPath: string): LoadedProjectFile {
   let text: string;
   try {
     const size = statSync(file).size;
-    if (size > MAX_CONFIG_BYTES) throw new ConfigError([{ file, path: '', line: undefined, message: `file is larger than ${MAX_CONFIG_BYTES} bytes` }]);
+    if (size > MAX_CONFIG_BYTES)
+      throw new ConfigError([{ file, path: '', line: undefined, message: `file is larger than ${MAX_CONFIG_BYTES} bytes` }]);
     text = readFileSync(file, 'utf8');
   } catch (error) {
     if (error instanceof ConfigError) throw error;
@@ -110,7 +111,8 @@ function toConfigIssue(issue: z.core.$ZodIssue, file: string, document: Document
   let message = issue.message;
   if (issue.code === 'unrecognized_keys') message = `unknown key(s) ${issue.keys.map((key) => `"${key}"`).join(', ')}`;
   if (issue.code === 'invalid_type') message = `expected ${issue.expected}`;
-  if (issue.code === 'invalid_value' && 'values' in issue) message = `expected one of ${issue.values.map((value) => JSON.stringify(value)).join(', ')}`;
+  if (issue.code === 'invalid_value' && 'values' in issue)
+    message = `expected one of ${issue.values.map((value) => JSON.stringify(value)).join(', ')}`;
   return { file, path: formatPath(path), line: lineOf(document, lineCounter, path), message };
 }
 
@@ -131,12 +133,14 @@ function checkReferences(config: ProjectFile): ReferenceIssue[] {
   config.agents.forEach((agent, index) => {
     if (agentIds.has(agent.id)) issues.push({ path: ['agents', index, 'id'], message: `duplicate agent id "${agent.id}"` });
     agentIds.add(agent.id);
-    if (!tenantIds.has(agent.tenant)) issues.push({ path: ['agents', index, 'tenant'], message: `expected a tenant declared under "tenants", got "${agent.tenant}"` });
+    if (!tenantIds.has(agent.tenant))
+      issues.push({ path: ['agents', index, 'tenant'], message: `expected a tenant declared under "tenants", got "${agent.tenant}"` });
   });
   config.operators.forEach((operator, index) => {
     if (operator.tenants === '*') return;
     operator.tenants.forEach((tenant, tenantIndex) => {
-      if (!tenantIds.has(tenant)) issues.push({ path: ['operators', index, 'tenants', tenantIndex], message: `expected a declared tenant, got "${tenant}"` });
+      if (!tenantIds.has(tenant))
+        issues.push({ path: ['operators', index, 'tenants', tenantIndex], message: `expected a declared tenant, got "${tenant}"` });
     });
   });
   const toolNames = new Set<string>();
@@ -144,14 +148,16 @@ function checkReferences(config: ProjectFile): ReferenceIssue[] {
     if (toolNames.has(tool.name)) issues.push({ path: ['tools', toolIndex, 'name'], message: `duplicate tool name "${tool.name}"` });
     toolNames.add(tool.name);
     tool.tenants?.forEach((tenant, tenantIndex) => {
-      if (!tenantIds.has(tenant)) issues.push({ path: ['tools', toolIndex, 'tenants', tenantIndex], message: `expected a declared tenant, got "${tenant}"` });
+      if (!tenantIds.has(tenant))
+        issues.push({ path: ['tools', toolIndex, 'tenants', tenantIndex], message: `expected a declared tenant, got "${tenant}"` });
     });
     const operationNames = new Set<string>();
     tool.operations.forEach((operation, operationIndex) => {
       const at = ['tools', toolIndex, 'operations', operationIndex];
       if (operationNames.has(operation.name)) issues.push({ path: [...at, 'name'], message: `duplicate operation "${operation.name}"` });
       operationNames.add(operation.name);
-      if (operation.arguments['type'] !== 'object') issues.push({ path: [...at, 'arguments', 'type'], message: 'expected the arguments schema to be { type: object, ... }' });
+      if (operation.arguments['type'] !== 'object')
+        issues.push({ path: [...at, 'arguments', 'type'], message: 'expected the arguments schema to be { type: object, ... }' });
       if (tool.upstream.kind === 'http' && operation.http === undefined) {
         issues.push({ path: [...at, 'http'], message: 'expected { method, path } because the tool has an HTTP upstream' });
       }

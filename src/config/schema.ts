@@ -13,9 +13,7 @@ export const secretRef = z
   .string()
   .regex(/^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+)$/, 'expected a secret reference "env:NAME" or "file:PATH", never a literal secret');
 
-const durationText = z
-  .string()
-  .regex(/^\d+(ms|s|m|h|d)$/, 'expected a duration such as "500ms", "30s", "15m", "1h" or "1d"');
+const durationText = z.string().regex(/^\d+(ms|s|m|h|d)$/, 'expected a duration such as "500ms", "30s", "15m", "1h" or "1d"');
 
 export const environmentSchema = z.enum(['dev', 'staging', 'prod']);
 export const stageSchema = z.enum(['shadow', 'pilot', 'governed', 'autonomous']);
@@ -45,7 +43,12 @@ const operatorSchema = z.strictObject({
 const entitySelectorSchema = z.strictObject({
   type: id,
   /** Dotted path into the arguments; `[*]` walks arrays, e.g. `items[*].sku`. */
-  path: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*(\[\*\])?(\.[A-Za-z_][A-Za-z0-9_]*(\[\*\])?)*$/, 'expected a dotted path such as "order_id" or "items[*].sku"'),
+  path: z
+    .string()
+    .regex(
+      /^[A-Za-z_][A-Za-z0-9_]*(\[\*\])?(\.[A-Za-z_][A-Za-z0-9_]*(\[\*\])?)*$/,
+      'expected a dotted path such as "order_id" or "items[*].sku"',
+    ),
 });
 
 const httpBindingSchema = z.strictObject({
@@ -115,9 +118,15 @@ const trustedIssuerSchema = z
     issuer: z.string().min(1),
     audience: z.string().min(1).default('interlock'),
     /** PEM (SPKI) public key file, e.g. `file:keys/sso.pub.pem`. */
-    publicKey: z.string().regex(/^file:.+/, 'expected "file:PATH" to a PEM public key').optional(),
+    publicKey: z
+      .string()
+      .regex(/^file:.+/, 'expected "file:PATH" to a PEM public key')
+      .optional(),
     /** JWKS document file, e.g. `file:keys/sso.jwks.json`. */
-    jwks: z.string().regex(/^file:.+/, 'expected "file:PATH" to a JWKS file').optional(),
+    jwks: z
+      .string()
+      .regex(/^file:.+/, 'expected "file:PATH" to a JWKS file')
+      .optional(),
   })
   .refine((issuer) => (issuer.publicKey === undefined) !== (issuer.jwks === undefined), {
     message: 'expected exactly one of publicKey or jwks',
@@ -148,7 +157,12 @@ export const projectSchema = z.strictObject({
     .strictObject({
       host: z.string().default('127.0.0.1'),
       port: z.number().int().min(0).max(65535).default(8787),
-      bodyLimitBytes: z.number().int().positive().max(16 * 1024 * 1024).default(1024 * 1024),
+      bodyLimitBytes: z
+        .number()
+        .int()
+        .positive()
+        .max(16 * 1024 * 1024)
+        .default(1024 * 1024),
     })
     .default({ host: '127.0.0.1', port: 8787, bodyLimitBytes: 1024 * 1024 }),
   storage: storageSchema.default({ driver: 'sqlite', path: 'interlock.db', durability: 'durable' }),

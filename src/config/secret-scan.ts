@@ -43,7 +43,10 @@ function walk(value: unknown, path: Array<string | number>, findings: LiteralSec
     for (const [key, item] of Object.entries(value)) {
       // Header maps: the header name is the key; its value must be a reference when it carries credentials.
       if (path[path.length - 1] === 'headers' && typeof item === 'string' && !REFERENCE.test(item)) {
-        findings.push({ path: [...path, key], reason: 'upstream header values are injected credentials: give them as "env:NAME" or "file:PATH"' });
+        findings.push({
+          path: [...path, key],
+          reason: 'upstream header values are injected credentials: give them as "env:NAME" or "file:PATH"',
+        });
         continue;
       }
       walk(item, [...path, key], findings);

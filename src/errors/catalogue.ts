@@ -16,7 +16,11 @@ export const ERROR_CATALOGUE = {
   BODY_MALFORMED: { status: 400, retryable: false, summary: 'The request body is not valid JSON.' },
   BODY_TOO_LARGE: { status: 413, retryable: false, summary: 'The request body exceeds the configured size limit.' },
   REQUEST_INVALID: { status: 400, retryable: false, summary: 'The request does not match the API schema (missing field, wrong type).' },
-  SCHEMA_VERSION_UNSUPPORTED: { status: 400, retryable: false, summary: 'The payload declares a schema version this server does not understand.' },
+  SCHEMA_VERSION_UNSUPPORTED: {
+    status: 400,
+    retryable: false,
+    summary: 'The payload declares a schema version this server does not understand.',
+  },
   NOT_FOUND: { status: 404, retryable: false, summary: 'No such route or record.' },
 
   // authentication and identity
@@ -26,7 +30,11 @@ export const ERROR_CATALOGUE = {
   AUTH_REVOKED: { status: 401, retryable: false, summary: 'The token, or every token of its agent, has been revoked.' },
   AUTH_WRONG_ENVIRONMENT: { status: 401, retryable: false, summary: 'The token was minted for another environment.' },
   AGENT_UNKNOWN: { status: 401, retryable: false, summary: 'The token names an agent that is not configured.' },
-  USER_ASSERTION_INVALID: { status: 401, retryable: false, summary: 'The acting-for-user assertion is malformed, expired, or not from a trusted issuer.' },
+  USER_ASSERTION_INVALID: {
+    status: 401,
+    retryable: false,
+    summary: 'The acting-for-user assertion is malformed, expired, or not from a trusted issuer.',
+  },
   FORBIDDEN: { status: 403, retryable: false, summary: 'The caller may not read or change this resource.' },
   TENANT_MISMATCH: { status: 403, retryable: false, summary: 'The request crosses a tenant boundary.' },
 
@@ -38,11 +46,19 @@ export const ERROR_CATALOGUE = {
   // decision
   POLICY_DENIED: { status: 403, retryable: false, summary: 'Policy denied the action.' },
   APPROVAL_REQUIRED: { status: 202, retryable: false, summary: 'Policy requires a human approval before the action may run.' },
-  POLICY_BUNDLE_INVALID: { status: 422, retryable: false, summary: 'A policy bundle failed validation or its own tests and was not loaded.' },
+  POLICY_BUNDLE_INVALID: {
+    status: 422,
+    retryable: false,
+    summary: 'A policy bundle failed validation or its own tests and was not loaded.',
+  },
 
   // bounds
   RATE_LIMITED: { status: 429, retryable: true, summary: 'A rate limit (per agent, tool or tenant) was hit.' },
-  BLAST_RADIUS_EXCEEDED: { status: 429, retryable: false, summary: 'A cap on tool calls, writes or entities per request or session was hit.' },
+  BLAST_RADIUS_EXCEEDED: {
+    status: 429,
+    retryable: false,
+    summary: 'A cap on tool calls, writes or entities per request or session was hit.',
+  },
 
   // execution
   UPSTREAM_TIMEOUT: { status: 504, retryable: true, summary: 'The upstream tool did not answer in time; the outcome is unknown.' },

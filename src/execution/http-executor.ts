@@ -33,7 +33,8 @@ export class HttpExecutor implements Executor {
     let body: string | undefined;
     if (binding.method === 'GET' || binding.method === 'DELETE') {
       for (const [key, value] of Object.entries(rest)) {
-        if (value !== undefined && value !== null) url.searchParams.set(key, typeof value === 'object' ? JSON.stringify(value) : String(value));
+        if (value !== undefined && value !== null)
+          url.searchParams.set(key, typeof value === 'object' ? JSON.stringify(value) : String(value));
       }
     } else {
       headers['content-type'] = 'application/json';
@@ -43,29 +44,53 @@ export class HttpExecutor implements Executor {
     const signal = AbortSignal.any([context.signal, AbortSignal.timeout(contract.timeoutMs)]);
     let response: Response;
     try {
-      response = await fetch(url, body === undefined ? { method: binding.method, headers, signal } : { method: binding.method, headers, body, signal });
+      response = await fetch(
+        url,
+        body === undefined ? { method: binding.method, headers, signal } : { method: binding.method, headers, body, signal },
+      );
     } catch (error) {
       const timedOut = error instanceof DOMException && (error.name === 'TimeoutError' || error.name === 'AbortError');
       // A request that may have reached the upstream leaves the outcome unknown for writes.
       const outcome = contract.effect === 'read' ? 'failed' : 'unknown';
       return timedOut
-        ? { ok: false, outcome, error: new InterlockError('UPSTREAM_TIMEOUT', `${contract.qualifiedName} did not answer within ${contract.timeoutMs} ms`) }
+        ? {
+            ok: false,
+            outcome,
+            error: new InterlockError('UPSTREAM_TIMEOUT', `${contract.qualifiedName} did not answer within ${contract.timeoutMs} ms`),
+          }
         : { ok: false, outcome, error: new InterlockError('UPSTREAM_FAILED', `${contract.qualifiedName}: upstream unreachable`) };
     }
     let text: string;
     try {
       text = await readLimited(response, MAX_RESPONSE_BYTES);
     } catch {
-      return { ok: false, outcome: contract.effect === 'read' ? 'failed' : 'unknown', error: new InterlockError('UPSTREAM_FAILED', `${contract.qualifiedName}: response unreadable or larger than ${MAX_RESPONSE_BYTES} bytes`) };
+      return {
+        ok: false,
+        outcome: contract.effect === 'read' ? 'failed' : 'unknown',
+        error: new InterlockError(
+          'UPSTREAM_FAILED',
+          `${contract.qualifiedName}: response unreadable or larger than ${MAX_RESPONSE_BYTES} bytes`,
+        ),
+      };
     }
     if (!response.ok) {
-      return { ok: false, outcome: 'failed', error: new InterlockError('UPSTREAM_FAILED', `${contract.qualifiedName}: upstream answered HTTP ${response.status}`, { upstreamStatus: response.status }) };
+      return {
+        ok: false,
+        outcome: 'failed',
+        error: new InterlockError('UPSTREAM_FAILED', `${contract.qualifiedName}: upstream answered HTTP ${response.status}`, {
+          upstreamStatus: response.status,
+        }),
+      };
     }
     if (text.length === 0) return { ok: true, result: null };
     try {
       return { ok: true, result: JSON.parse(text) as unknown };
     } catch {
-      return { ok: false, outcome: 'failed', error: new InterlockError('UPSTREAM_FAILED', `${contract.qualifiedName}: upstream answered with invalid JSON`) };
+      return {
+        ok: false,
+        outcome: 'failed',
+        error: new InterlockError('UPSTREAM_FAILED', `${contract.qualifiedName}: upstream answered with invalid JSON`),
+      };
     }
   }
 }

@@ -20,7 +20,11 @@ export class InProcessExecutor implements Executor {
   async execute(contract: OperationContract, args: Readonly<Record<string, unknown>>, context: ExecutionContext): Promise<ExecutionResult> {
     const handler = this.#handlers.get(contract.qualifiedName);
     if (handler === undefined) {
-      return { ok: false, outcome: 'failed', error: new InterlockError('HANDLER_MISSING', `no handler is registered for ${contract.qualifiedName} in this process`) };
+      return {
+        ok: false,
+        outcome: 'failed',
+        error: new InterlockError('HANDLER_MISSING', `no handler is registered for ${contract.qualifiedName} in this process`),
+      };
     }
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<'timeout'>((resolve) => {
@@ -29,7 +33,11 @@ export class InProcessExecutor implements Executor {
     try {
       const answer = await Promise.race([Promise.resolve().then(() => handler(args, context)), timeout]);
       if (answer === 'timeout') {
-        return { ok: false, outcome: 'unknown', error: new InterlockError('UPSTREAM_TIMEOUT', `${contract.qualifiedName} did not finish within ${contract.timeoutMs} ms`) };
+        return {
+          ok: false,
+          outcome: 'unknown',
+          error: new InterlockError('UPSTREAM_TIMEOUT', `${contract.qualifiedName} did not finish within ${contract.timeoutMs} ms`),
+        };
       }
       return { ok: true, result: answer === undefined ? null : answer };
     } catch (error) {

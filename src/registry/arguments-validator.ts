@@ -43,7 +43,10 @@ export class ArgumentsValidator {
     if (validate(args)) return [];
     return (validate.errors ?? []).slice(0, 20).map((error) => ({
       path: error.instancePath,
-      message: error.keyword === 'additionalProperties' ? `unknown property "${String(error.params['additionalProperty'])}"` : (error.message ?? 'invalid'),
+      message:
+        error.keyword === 'additionalProperties'
+          ? `unknown property "${String(error.params['additionalProperty'])}"`
+          : (error.message ?? 'invalid'),
     }));
   }
 }

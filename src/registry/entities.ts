@@ -19,7 +19,13 @@ function collect(value: unknown, segments: readonly string[], index: number, emi
     if (Array.isArray(value)) for (const item of value) collect(item, segments, index + 1, emit);
     return;
   }
-  if (segment !== undefined && value !== null && typeof value === 'object' && !Array.isArray(value) && Object.prototype.hasOwnProperty.call(value, segment)) {
+  if (
+    segment !== undefined &&
+    value !== null &&
+    typeof value === 'object' &&
+    !Array.isArray(value) &&
+    Object.prototype.hasOwnProperty.call(value, segment)
+  ) {
     collect((value as Record<string, unknown>)[segment], segments, index + 1, emit);
   }
 }

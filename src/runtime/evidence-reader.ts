@@ -58,7 +58,11 @@ export class EvidenceReader {
   }
 }
 
-function scopeFilter(reader: Reader, tenant: string | undefined, agent: string | undefined): { tenants?: readonly string[]; agent?: string } {
+function scopeFilter(
+  reader: Reader,
+  tenant: string | undefined,
+  agent: string | undefined,
+): { tenants?: readonly string[]; agent?: string } {
   if (reader.kind === 'agent') {
     if ((tenant !== undefined && tenant !== reader.tenant) || (agent !== undefined && agent !== reader.agentId)) {
       throw new InterlockError('FORBIDDEN', 'an agent token can read only its own evidence');
@@ -69,7 +73,8 @@ function scopeFilter(reader: Reader, tenant: string | undefined, agent: string |
   if (reader.tenants === '*') {
     if (tenant !== undefined) scope.tenants = [tenant];
   } else {
-    if (tenant !== undefined && !reader.tenants.includes(tenant)) throw new InterlockError('TENANT_MISMATCH', `operator may not read tenant "${tenant}"`);
+    if (tenant !== undefined && !reader.tenants.includes(tenant))
+      throw new InterlockError('TENANT_MISMATCH', `operator may not read tenant "${tenant}"`);
     scope.tenants = tenant === undefined ? reader.tenants : [tenant];
   }
   if (agent !== undefined) scope.agent = agent;

@@ -19,7 +19,8 @@ export async function loadHandlersModule(projectDir: string, modulePath: string)
   }
   const handlers = new Map<string, ToolHandler>();
   for (const [name, handler] of Object.entries(table)) {
-    if (typeof handler !== 'function') throw new InterlockError('CONFIG_INVALID', `handlers module ${modulePath}: "${name}" is not a function`);
+    if (typeof handler !== 'function')
+      throw new InterlockError('CONFIG_INVALID', `handlers module ${modulePath}: "${name}" is not a function`);
     handlers.set(name, handler as ToolHandler);
   }
   return handlers;

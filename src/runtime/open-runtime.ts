@@ -91,8 +91,18 @@ export async function openRuntime(projectPath: string, options: RuntimeOptions =
 
   const store =
     config.storage.driver === 'sqlite'
-      ? await openStore({ driver: 'sqlite', path: isAbsolute(config.storage.path) ? config.storage.path : resolve(dataDir, config.storage.path), durability })
-      : await openStore({ driver: 'postgres', url: storageUrl ?? '', schema: config.storage.schema, durability, poolSize: config.storage.poolSize });
+      ? await openStore({
+          driver: 'sqlite',
+          path: isAbsolute(config.storage.path) ? config.storage.path : resolve(dataDir, config.storage.path),
+          durability,
+        })
+      : await openStore({
+          driver: 'postgres',
+          url: storageUrl ?? '',
+          schema: config.storage.schema,
+          durability,
+          poolSize: config.storage.poolSize,
+        });
 
   try {
     const registry = Registry.fromConfig(config);
@@ -105,10 +115,18 @@ export async function openRuntime(projectPath: string, options: RuntimeOptions =
     const identity = await createIdentityServices({ config: { ...config, dataDir }, projectDir: project.dir, revocations: store });
     const auditKey = loadOrCreateSigningKey(dataDir, AUDIT_SIGNING_KEY_NAME);
     const auditRedactor = new Redactor({ knownSecrets: secrets.knownValues(), fieldPaths: config.audit.redactFields });
-    const audit = new AuditLog({ store, redactor: auditRedactor, mode: durability, signingKey: auditKey, checkpointEvery: config.audit.checkpointEvery });
+    const audit = new AuditLog({
+      store,
+      redactor: auditRedactor,
+      mode: durability,
+      signingKey: auditKey,
+      checkpointEvery: config.audit.checkpointEvery,
+    });
     const metrics = new Metrics({ defaultMetrics: options.processMetrics ?? true });
     audit.onCommitted((batch) => metrics.auditCommitted(batch.count));
-    audit.onFailure((error, stage) => logger.error({ stage, code: error instanceof InterlockError ? error.code : 'unknown' }, 'audit log could not commit'));
+    audit.onFailure((error, stage) =>
+      logger.error({ stage, code: error instanceof InterlockError ? error.code : 'unknown' }, 'audit log could not commit'),
+    );
 
     const inProcess = new InProcessExecutor();
     if (options.loadHandlers === true && config.handlers !== undefined) {
@@ -167,12 +185,26 @@ export async function openRuntime(projectPath: string, options: RuntimeOptions =
       async reloadPolicy() {
         const result = await policy.loadDirectory(bundleDirectory);
         if (result.ok) {
-          audit.record({ type: 'policy.loaded', tenant: null, agent: null, traceId: null, callId: null, data: { version: result.bundle.version } });
+          audit.record({
+            type: 'policy.loaded',
+            tenant: null,
+            agent: null,
+            traceId: null,
+            callId: null,
+            data: { version: result.bundle.version },
+          });
           await audit.flush();
           return { ok: true, version: result.bundle.version };
         }
         const report = formatBundleReport(result.report);
-        audit.record({ type: 'policy.rejected', tenant: null, agent: null, traceId: null, callId: null, data: { version: result.report.version, report } });
+        audit.record({
+          type: 'policy.rejected',
+          tenant: null,
+          agent: null,
+          traceId: null,
+          callId: null,
+          data: { version: result.report.version, report },
+        });
         await audit.flush();
         return { ok: false, report };
       },
@@ -212,9 +244,14 @@ export async function openRuntime(projectPath: string, options: RuntimeOptions =
 }
 
 function kernelLimits(config: ProjectFile): KernelLimits {
-  const rule = (rate: { limit: number; per: string } | undefined) => (rate === undefined ? undefined : { limit: rate.limit, perMs: parseDuration(rate.per) });
+  const rule = (rate: { limit: number; per: string } | undefined) =>
+    rate === undefined ? undefined : { limit: rate.limit, perMs: parseDuration(rate.per) };
   return {
-    rate: { perAgent: rule(config.limits.rate.perAgent), perTool: rule(config.limits.rate.perTool), perTenant: rule(config.limits.rate.perTenant) },
+    rate: {
+      perAgent: rule(config.limits.rate.perAgent),
+      perTool: rule(config.limits.rate.perTool),
+      perTenant: rule(config.limits.rate.perTenant),
+    },
     perRequest: config.limits.perRequest,
     perSession: config.limits.perSession,
     counterTtlMs: parseDuration(config.limits.counterTtl),

@@ -52,7 +52,12 @@ export class Interlock {
   /** Governs and executes one call; outcomes other than `executed` are returned, not thrown. */
   call(request: CallRequest, context: CallContext): Promise<CallOutcome> {
     return this.runtime.kernel.call(
-      { ...request, traceId: request.traceId ?? context.traceId, sessionId: request.sessionId ?? context.sessionId, actingFor: request.actingFor ?? context.actingFor },
+      {
+        ...request,
+        traceId: request.traceId ?? context.traceId,
+        sessionId: request.sessionId ?? context.sessionId,
+        actingFor: request.actingFor ?? context.actingFor,
+      },
       { kind: 'in_process', agentId: context.agent },
     );
   }

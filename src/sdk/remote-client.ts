@@ -74,7 +74,8 @@ export class InterlockClient {
     const body = (await response.json()) as Record<string, unknown>;
     if (response.ok) return body as unknown as RemoteCallOutcome;
     const error = body['error'] as RemoteError | undefined;
-    if (error === undefined) throw new InterlockRemoteError({ code: 'INTERNAL', message: `HTTP ${response.status}`, status: response.status, retryable: true });
+    if (error === undefined)
+      throw new InterlockRemoteError({ code: 'INTERNAL', message: `HTTP ${response.status}`, status: response.status, retryable: true });
     const status = typeof body['status'] === 'string' ? (body['status'] as RemoteCallOutcome['status']) : 'refused';
     return { ...(body as object), schemaVersion: 1, status, error } as RemoteCallOutcome;
   }
@@ -82,7 +83,10 @@ export class InterlockClient {
   async audit(query: Record<string, string | number> = {}): Promise<{ events: unknown[]; nextCursor: number | null }> {
     const search = new URLSearchParams();
     for (const [key, value] of Object.entries(query)) search.set(key, String(value));
-    return this.#getJson(`/v1/audit${search.size > 0 ? `?${search.toString()}` : ''}`) as Promise<{ events: unknown[]; nextCursor: number | null }>;
+    return this.#getJson(`/v1/audit${search.size > 0 ? `?${search.toString()}` : ''}`) as Promise<{
+      events: unknown[];
+      nextCursor: number | null;
+    }>;
   }
 
   async trace(traceId: string): Promise<unknown> {
@@ -109,7 +113,12 @@ export class InterlockClient {
     try {
       return await fetch(`${this.#baseUrl}${path}`, { ...init, headers, signal: AbortSignal.timeout(this.#timeoutMs) });
     } catch {
-      throw new InterlockRemoteError({ code: 'UNREACHABLE', message: `Interlock at ${this.#baseUrl} did not answer`, status: 0, retryable: true });
+      throw new InterlockRemoteError({
+        code: 'UNREACHABLE',
+        message: `Interlock at ${this.#baseUrl} did not answer`,
+        status: 0,
+        retryable: true,
+      });
     }
   }
 }

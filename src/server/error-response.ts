@@ -53,7 +53,8 @@ export function errorHandler(error: FastifyError, request: FastifyRequest, reply
 /** Extracts the bearer token, or throws AUTH_MISSING. */
 export function bearerToken(request: FastifyRequest): string {
   const header = request.headers.authorization;
-  if (typeof header !== 'string' || header.length === 0) throw new InterlockError('AUTH_MISSING', 'missing "Authorization: Bearer <token>" header');
+  if (typeof header !== 'string' || header.length === 0)
+    throw new InterlockError('AUTH_MISSING', 'missing "Authorization: Bearer <token>" header');
   const match = /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(header);
   if (match === null || match[1] === undefined) throw new InterlockError('AUTH_INVALID', 'Authorization header must be "Bearer <token>"');
   return match[1];

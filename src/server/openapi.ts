@@ -44,7 +44,10 @@ const decisionSchema = {
 };
 
 const bearer = [{ bearerAuth: [] }];
-const errorResponse = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });
+const errorResponse = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+});
 
 function queryParameters(schema: { properties: Record<string, unknown> }) {
   return Object.entries(schema.properties).map(([name, property]) => ({ name, in: 'query', required: false, schema: property }));
@@ -103,7 +106,11 @@ export function openApiDocument(): Record<string, unknown> {
           summary: 'The story of a trace: every call, decision, execution and outcome in order',
           security: bearer,
           parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
-          responses: { '200': { description: 'Trace story' }, '401': errorResponse('Authentication failed'), '404': errorResponse('NOT_FOUND') },
+          responses: {
+            '200': { description: 'Trace story' },
+            '401': errorResponse('Authentication failed'),
+            '404': errorResponse('NOT_FOUND'),
+          },
         },
       },
       '/v1/audit': {
@@ -122,7 +129,12 @@ export function openApiDocument(): Record<string, unknown> {
         },
       },
       '/healthz': { get: { summary: 'Liveness', responses: { '200': { description: 'Process is up' } } } },
-      '/readyz': { get: { summary: 'Readiness (store reachable)', responses: { '200': { description: 'Ready' }, '503': errorResponse('STORE_UNAVAILABLE') } } },
+      '/readyz': {
+        get: {
+          summary: 'Readiness (store reachable)',
+          responses: { '200': { description: 'Ready' }, '503': errorResponse('STORE_UNAVAILABLE') },
+        },
+      },
       '/metrics': { get: { summary: 'Prometheus metrics', responses: { '200': { description: 'text/plain exposition format' } } } },
       '/openapi.json': { get: { summary: 'This document', responses: { '200': { description: 'OpenAPI 3.1' } } } },
     },

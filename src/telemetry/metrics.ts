@@ -13,7 +13,12 @@ export class Metrics implements KernelObserver {
 
   constructor(options: { defaultMetrics: boolean } = { defaultMetrics: true }) {
     if (options.defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'interlock_process_' });
-    this.#calls = new Counter({ name: 'interlock_calls_total', help: 'Governed tool calls by final status.', labelNames: ['status', 'tool', 'code'], registers: [this.registry] });
+    this.#calls = new Counter({
+      name: 'interlock_calls_total',
+      help: 'Governed tool calls by final status.',
+      labelNames: ['status', 'tool', 'code'],
+      registers: [this.registry],
+    });
     this.#callDuration = new Histogram({
       name: 'interlock_call_duration_seconds',
       help: 'Time from receipt to acknowledgement of a governed call.',
@@ -21,15 +26,28 @@ export class Metrics implements KernelObserver {
       buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5],
       registers: [this.registry],
     });
-    this.#decisions = new Counter({ name: 'interlock_decisions_total', help: 'Policy decisions by kind.', labelNames: ['kind'], registers: [this.registry] });
+    this.#decisions = new Counter({
+      name: 'interlock_decisions_total',
+      help: 'Policy decisions by kind.',
+      labelNames: ['kind'],
+      registers: [this.registry],
+    });
     this.#decisionDuration = new Histogram({
       name: 'interlock_decision_duration_seconds',
       help: 'Policy evaluation time per call.',
       buckets: [0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.005],
       registers: [this.registry],
     });
-    this.#auditEvents = new Counter({ name: 'interlock_audit_events_total', help: 'Audit events committed to the chain.', registers: [this.registry] });
-    this.#auditCommits = new Counter({ name: 'interlock_audit_commits_total', help: 'Group commits of audit events.', registers: [this.registry] });
+    this.#auditEvents = new Counter({
+      name: 'interlock_audit_events_total',
+      help: 'Audit events committed to the chain.',
+      registers: [this.registry],
+    });
+    this.#auditCommits = new Counter({
+      name: 'interlock_audit_commits_total',
+      help: 'Group commits of audit events.',
+      registers: [this.registry],
+    });
   }
 
   callFinished(status: CallStatus, tool: string | null, errorCode: string | null, durationSeconds: number): void {

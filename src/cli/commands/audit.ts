@@ -8,7 +8,8 @@ import { projectContext } from '../project-context.js';
 /** Verifies the hash chain and signed checkpoints; prints OK or exactly which events were tampered. */
 export async function auditVerify(options: { project: string; publicKey?: string[]; json?: boolean }): Promise<number> {
   const context = projectContext(options.project);
-  const keyPaths = options.publicKey !== undefined && options.publicKey.length > 0 ? options.publicKey : [join(context.dataDir, 'keys', 'audit.pub.pem')];
+  const keyPaths =
+    options.publicKey !== undefined && options.publicKey.length > 0 ? options.publicKey : [join(context.dataDir, 'keys', 'audit.pub.pem')];
   const keys: KeyObject[] = keyPaths.map((path) => loadPublicKey(path).publicKey);
   const store = await context.openStore();
   let report: VerificationReport;
@@ -29,11 +30,19 @@ function formatReport(report: VerificationReport): string {
   const lines: string[] = [];
   const head = report.head === null ? 'empty chain' : `head seq ${report.head.seq} ${report.head.hash.slice(0, 16)}…`;
   if (report.ok) {
-    lines.push(`OK: ${report.eventCount} events, ${head}; ${report.checkpoints.verified}/${report.checkpoints.total} signed checkpoints verified`);
-    if (report.unattestedEvents > 0) lines.push(`   ${report.unattestedEvents} event(s) after the last checkpoint are chained but not yet signed`);
+    lines.push(
+      `OK: ${report.eventCount} events, ${head}; ${report.checkpoints.verified}/${report.checkpoints.total} signed checkpoints verified`,
+    );
+    if (report.unattestedEvents > 0)
+      lines.push(`   ${report.unattestedEvents} event(s) after the last checkpoint are chained but not yet signed`);
   } else {
-    lines.push(`TAMPERED: ${report.findings.length}${report.findingsTruncated ? '+' : ''} finding(s) in ${report.eventCount} events (${head})`);
-    for (const finding of report.findings) lines.push(`   ${finding.kind.toUpperCase()} seq ${finding.seq}${finding.eventId === null ? "" : ` (event ${finding.eventId})`}: ${finding.message}`);
+    lines.push(
+      `TAMPERED: ${report.findings.length}${report.findingsTruncated ? '+' : ''} finding(s) in ${report.eventCount} events (${head})`,
+    );
+    for (const finding of report.findings)
+      lines.push(
+        `   ${finding.kind.toUpperCase()} seq ${finding.seq}${finding.eventId === null ? '' : ` (event ${finding.eventId})`}: ${finding.message}`,
+      );
   }
   return `${lines.join('\n')}\n`;
 }

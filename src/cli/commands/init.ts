@@ -10,7 +10,10 @@ export function init(directory: string, options: { force?: boolean }): void {
   if (existsSync(projectFile) && options.force !== true) {
     throw new InterlockError('REQUEST_INVALID', `${projectFile} already exists (use --force to overwrite)`);
   }
-  const name = basename(root).toLowerCase().replace(/[^a-z0-9_-]/g, '-') || 'interlock-project';
+  const name =
+    basename(root)
+      .toLowerCase()
+      .replace(/[^a-z0-9_-]/g, '-') || 'interlock-project';
   mkdirSync(join(root, 'policies'), { recursive: true });
   writeFileSync(projectFile, projectTemplate(name));
   writeFileSync(join(root, 'handlers.js'), HANDLERS_TEMPLATE);

@@ -19,7 +19,9 @@ export async function policyCheck(projectPath: string, mode: 'validate' | 'test'
   }
   const bundle = result.bundle;
   if (mode === 'validate') {
-    process.stdout.write(`policy bundle ${bundle.version} is valid: ${bundle.policies.size} policies validated against the schema generated from ${registry.operations().length} operations\n`);
+    process.stdout.write(
+      `policy bundle ${bundle.version} is valid: ${bundle.policies.size} policies validated against the schema generated from ${registry.operations().length} operations\n`,
+    );
     return EXIT_OK;
   }
   process.stdout.write(formatPolicyTestReport(result.tests));

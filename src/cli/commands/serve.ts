@@ -27,10 +27,18 @@ export async function serve(options: ServeOptions): Promise<void> {
     agent: null,
     traceId: null,
     callId: null,
-    data: { address, environment: runtime.config.environment, policyVersion: runtime.policy.version, storage: runtime.config.storage.driver, durability: runtime.audit.mode },
+    data: {
+      address,
+      environment: runtime.config.environment,
+      policyVersion: runtime.policy.version,
+      storage: runtime.config.storage.driver,
+      durability: runtime.audit.mode,
+    },
   });
   await runtime.audit.flush();
-  process.stderr.write(banner(address, options.project, runtime.config.environment, runtime.policy.version ?? 'none', runtime.config.agents[0]?.id));
+  process.stderr.write(
+    banner(address, options.project, runtime.config.environment, runtime.policy.version ?? 'none', runtime.config.agents[0]?.id),
+  );
 
   let stopping = false;
   const stop = async (signal: string): Promise<void> => {

@@ -19,7 +19,13 @@ function ttlSeconds(ttl: string | undefined): number | undefined {
 }
 
 /** Mints a short-lived agent token signed with the project's identity key and prints it. */
-export async function mintAgentToken(options: { project: string; agent: string; env?: string; ttl?: string; json?: boolean }): Promise<void> {
+export async function mintAgentToken(options: {
+  project: string;
+  agent: string;
+  env?: string;
+  ttl?: string;
+  json?: boolean;
+}): Promise<void> {
   const context = projectContext(options.project);
   const signingKey = loadOrCreateSigningKey(context.dataDir, IDENTITY_KEY_NAME);
   const issuer = new TokenIssuer({ config: context.project.config, signingKey });
@@ -30,7 +36,9 @@ export async function mintAgentToken(options: { project: string; agent: string; 
     ...(seconds === undefined ? {} : { ttlSeconds: seconds }),
   });
   process.stdout.write(options.json === true ? `${JSON.stringify(minted)}\n` : `${minted.token}\n`);
-  process.stderr.write(`token ${minted.tokenId} for agent ${minted.subject} in ${minted.environment}, expires ${new Date(minted.expiresAt * 1000).toISOString()}\n`);
+  process.stderr.write(
+    `token ${minted.tokenId} for agent ${minted.subject} in ${minted.environment}, expires ${new Date(minted.expiresAt * 1000).toISOString()}\n`,
+  );
 }
 
 export async function mintOperatorToken(options: { project: string; operator: string; ttl?: string }): Promise<void> {
@@ -38,9 +46,14 @@ export async function mintOperatorToken(options: { project: string; operator: st
   const signingKey = loadOrCreateSigningKey(context.dataDir, IDENTITY_KEY_NAME);
   const issuer = new TokenIssuer({ config: context.project.config, signingKey });
   const seconds = ttlSeconds(options.ttl);
-  const minted = await issuer.mintOperatorToken({ operatorId: options.operator, ...(seconds === undefined ? {} : { ttlSeconds: seconds }) });
+  const minted = await issuer.mintOperatorToken({
+    operatorId: options.operator,
+    ...(seconds === undefined ? {} : { ttlSeconds: seconds }),
+  });
   process.stdout.write(`${minted.token}\n`);
-  process.stderr.write(`operator token ${minted.tokenId} for ${minted.subject}, expires ${new Date(minted.expiresAt * 1000).toISOString()}\n`);
+  process.stderr.write(
+    `operator token ${minted.tokenId} for ${minted.subject}, expires ${new Date(minted.expiresAt * 1000).toISOString()}\n`,
+  );
 }
 
 /** Revokes one token, or every token of an agent issued up to now. Takes effect on the next call. */
@@ -52,16 +65,27 @@ export async function revoke(options: { project: string; agent?: string; token?:
   const store = await context.openStore();
   try {
     if (options.agent !== undefined) {
-      if (!context.project.config.agents.some((agent) => agent.id === options.agent)) throw new InterlockError('AGENT_UNKNOWN', `no agent "${options.agent}" in the project`);
+      if (!context.project.config.agents.some((agent) => agent.id === options.agent))
+        throw new InterlockError('AGENT_UNKNOWN', `no agent "${options.agent}" in the project`);
       const revocation = await revokeAgent(store, options.agent, options.by, options.reason);
       await recordRevocation(store, revocation, context.project.config.agents.find((agent) => agent.id === options.agent)?.tenant ?? null);
-      process.stdout.write(`revoked every token of agent ${revocation.agentId} issued up to ${new Date((revocation.before ?? 0) * 1000).toISOString()}\n`);
+      process.stdout.write(
+        `revoked every token of agent ${revocation.agentId} issued up to ${new Date((revocation.before ?? 0) * 1000).toISOString()}\n`,
+      );
       return;
     }
     const signingKey = loadOrCreateSigningKey(context.dataDir, IDENTITY_KEY_NAME);
-    const verifier = new TokenVerifier({ config: context.project.config, publicKey: { keyId: signingKey.keyId, publicKey: signingKey.publicKey }, revocations: store });
+    const verifier = new TokenVerifier({
+      config: context.project.config,
+      publicKey: { keyId: signingKey.keyId, publicKey: signingKey.publicKey },
+      revocations: store,
+    });
     const revocation = await revokeToken(store, { token: options.token ?? '', verifier }, options.by, options.reason);
-    await recordRevocation(store, revocation, context.project.config.agents.find((agent) => agent.id === revocation.agentId)?.tenant ?? null);
+    await recordRevocation(
+      store,
+      revocation,
+      context.project.config.agents.find((agent) => agent.id === revocation.agentId)?.tenant ?? null,
+    );
     process.stdout.write(`revoked token ${revocation.tokenId ?? '?'} of ${revocation.agentId}\n`);
   } finally {
     await store.close();

@@ -7,7 +7,16 @@ import { InterlockError } from '../../errors/interlock-error.js';
  * Signs an acting-for-user assertion with an issuer's private key. For development and demos: in
  * production the company's identity provider issues these.
  */
-export async function assertUser(options: { key: string; issuer: string; user: string; tenant: string; roles?: string; audience: string; agent?: string; ttl: string }): Promise<void> {
+export async function assertUser(options: {
+  key: string;
+  issuer: string;
+  user: string;
+  tenant: string;
+  roles?: string;
+  audience: string;
+  agent?: string;
+  ttl: string;
+}): Promise<void> {
   const ttlMatch = /^(\d+)(s|m)$/.exec(options.ttl);
   if (ttlMatch === null) throw new InterlockError('REQUEST_INVALID', '--ttl must be seconds or minutes, e.g. 300s or 10m (at most 60m)');
   const seconds = Number(ttlMatch[1]) * (ttlMatch[2] === 'm' ? 60 : 1);
@@ -18,7 +27,10 @@ export async function assertUser(options: { key: string; issuer: string; user: s
     throw new InterlockError('REQUEST_INVALID', `--key ${options.key} is not a readable PEM private key`);
   }
   const algorithm = privateKey.asymmetricKeyType === 'ed25519' ? 'EdDSA' : privateKey.asymmetricKeyType === 'ec' ? 'ES256' : 'RS256';
-  const roles = (options.roles ?? '').split(',').map((role) => role.trim()).filter((role) => role.length > 0);
+  const roles = (options.roles ?? '')
+    .split(',')
+    .map((role) => role.trim())
+    .filter((role) => role.length > 0);
   const now = Math.floor(Date.now() / 1000);
   const assertion = await new SignJWT({ tenant: options.tenant, roles, ...(options.agent === undefined ? {} : { azp: options.agent }) })
     .setProtectedHeader({ alg: algorithm, typ: 'JWT' })

@@ -33,7 +33,13 @@ export function registerCallRoutes(app: FastifyInstance, services: ServerService
   app.post<{ Body: CallBody }>('/v1/calls', { schema: { body: callRequestSchema } }, async (request, reply) => {
     const body = request.body;
     if (body.schemaVersion !== undefined && body.schemaVersion !== CALL_SCHEMA_VERSION) {
-      return sendError(reply, new InterlockError('SCHEMA_VERSION_UNSUPPORTED', `schemaVersion ${body.schemaVersion} is not supported; use ${CALL_SCHEMA_VERSION}`));
+      return sendError(
+        reply,
+        new InterlockError(
+          'SCHEMA_VERSION_UNSUPPORTED',
+          `schemaVersion ${body.schemaVersion} is not supported; use ${CALL_SCHEMA_VERSION}`,
+        ),
+      );
     }
     const token = bearerToken(request);
     const callRequest: CallRequest = {
