@@ -8,7 +8,18 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import { decodeJwt } from 'jose';
 import { openStore } from '../../src/store/open-store.js';
-import { cliOutput, copyRefundsExample, ensureBuilt, LOOKUP, mintAgentToken, postCall, removeDirectory, runCli, startServer, type ServerProcess } from './interlock-process.js';
+import {
+  cliOutput,
+  copyRefundsExample,
+  ensureBuilt,
+  LOOKUP,
+  mintAgentToken,
+  postCall,
+  removeDirectory,
+  runCli,
+  startServer,
+  type ServerProcess,
+} from './interlock-process.js';
 
 before(() => ensureBuilt());
 
@@ -81,7 +92,18 @@ describe('interlock agents revoke against a running server', () => {
     const [earlier, otherAgent] = await Promise.all([mintAgentToken(project, 'support-bot'), mintAgentToken(project, 'globex-assistant')]);
     assert.equal((await lookup(earlier)).body.status, 'executed', 'valid before the revocation');
 
-    const revoked = await runCli(['agents', 'revoke', '--project', project, '--agent', 'support-bot', '--reason', 'test', '--by', 'on-call']);
+    const revoked = await runCli([
+      'agents',
+      'revoke',
+      '--project',
+      project,
+      '--agent',
+      'support-bot',
+      '--reason',
+      'test',
+      '--by',
+      'on-call',
+    ]);
     assert.equal(revoked.code, 0, revoked.stderr);
     const upTo = /issued up to (\S+Z)/.exec(revoked.stdout)?.[1];
     assert.ok(upTo !== undefined, revoked.stdout);
@@ -117,7 +139,13 @@ describe('interlock agents revoke against a running server', () => {
       const bodies = events.map((event) => JSON.parse(event.body) as { agent: string; tenant: string; data: Record<string, unknown> });
       assert.equal(bodies.length, 2);
       assert.deepEqual(
-        bodies.map((body) => ({ agent: body.agent, tenant: body.tenant, tokenId: body.data['tokenId'], by: body.data['by'], reason: body.data['reason'] })),
+        bodies.map((body) => ({
+          agent: body.agent,
+          tenant: body.tenant,
+          tokenId: body.data['tokenId'],
+          by: body.data['by'],
+          reason: body.data['reason'],
+        })),
         [
           { agent: 'support-bot', tenant: 'acme', tokenId: null, by: 'on-call', reason: 'test' },
           { agent: 'support-bot', tenant: 'acme', tokenId: laterId, by: process.env['USER'] ?? 'operator', reason: 'leaked in a log' },
@@ -125,7 +153,10 @@ describe('interlock agents revoke against a running server', () => {
       );
       assert.equal(typeof bodies[0]?.data['before'], 'number');
       const refusals = await store.listAuditEvents({ type: 'call.refused', limit: 10 });
-      assert.equal(refusals.filter((event) => (JSON.parse(event.body) as { data: { code: string } }).data.code === 'AUTH_REVOKED').length, 2);
+      assert.equal(
+        refusals.filter((event) => (JSON.parse(event.body) as { data: { code: string } }).data.code === 'AUTH_REVOKED').length,
+        2,
+      );
     } finally {
       await store.close();
     }

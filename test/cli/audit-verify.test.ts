@@ -30,12 +30,19 @@ describe('interlock audit verify', () => {
   after(() => [pristine, ...copies].forEach(removeDirectory));
 
   before(async () => {
-    const [token, assertion] = await Promise.all([mintAgentToken(pristine, 'support-bot'), assertExampleUser(pristine, 'alice', ['support'])]);
+    const [token, assertion] = await Promise.all([
+      mintAgentToken(pristine, 'support-bot'),
+      assertExampleUser(pristine, 'alice', ['support']),
+    ]);
     const server = await startServer(pristine);
     try {
-      for (let index = 0; index < 4; index += 1) assert.equal((await postCall(server.url, token, { ...LOOKUP, traceId: `verify-${index}` })).body.status, 'executed');
+      for (let index = 0; index < 4; index += 1)
+        assert.equal((await postCall(server.url, token, { ...LOOKUP, traceId: `verify-${index}` })).body.status, 'executed');
       assert.equal((await postCall(server.url, token, smallRefund(assertion))).body.status, 'executed');
-      assert.equal((await postCall(server.url, token, { tool: 'orders', operation: 'delete', arguments: { order_id: 'o-1' } })).body.status, 'denied');
+      assert.equal(
+        (await postCall(server.url, token, { tool: 'orders', operation: 'delete', arguments: { order_id: 'o-1' } })).body.status,
+        'denied',
+      );
     } finally {
       assert.equal((await server.stop('SIGTERM')).code, 0);
     }
@@ -71,7 +78,13 @@ describe('interlock audit verify', () => {
   test('--json prints a parseable report', async () => {
     const result = await runCli(['audit', 'verify', '--project', pristine, '--json']);
     assert.equal(result.code, 0, result.stderr);
-    const report = JSON.parse(result.stdout) as { ok: boolean; eventCount: number; findings: unknown[]; head: { seq: number; hash: string }; checkpoints: { total: number; verified: number } };
+    const report = JSON.parse(result.stdout) as {
+      ok: boolean;
+      eventCount: number;
+      findings: unknown[];
+      head: { seq: number; hash: string };
+      checkpoints: { total: number; verified: number };
+    };
     assert.equal(report.ok, true);
     assert.equal(report.eventCount, eventCount);
     assert.deepEqual(report.findings, []);
@@ -82,9 +95,15 @@ describe('interlock audit verify', () => {
 
   test('an edited body is MODIFIED at its seq (exit 1)', async () => {
     const copy = tamperedCopy((database) => {
-      const changed = database.prepare(`update audit_events set body = replace(body, '"amount_cents":1500', '"amount_cents":150000') where seq = ?`).run(
-        (database.prepare(`select seq from audit_events where type = 'call.received' and body like '%"amount_cents":1500%'`).get() as { seq: number }).seq,
-      );
+      const changed = database
+        .prepare(`update audit_events set body = replace(body, '"amount_cents":1500', '"amount_cents":150000') where seq = ?`)
+        .run(
+          (
+            database.prepare(`select seq from audit_events where type = 'call.received' and body like '%"amount_cents":1500%'`).get() as {
+              seq: number;
+            }
+          ).seq,
+        );
       assert.equal(changed.changes, 1);
     });
     const seq = await seqWhere(copy, `type = 'call.received' and body like '%"amount_cents":150000%'`);
@@ -97,7 +116,10 @@ describe('interlock audit verify', () => {
     assert.equal(json.code, 1);
     const report = JSON.parse(json.stdout) as { ok: boolean; findings: Array<{ kind: string; seq: number }> };
     assert.equal(report.ok, false);
-    assert.ok(report.findings.some((finding) => finding.kind === 'modified' && finding.seq === seq), json.stdout);
+    assert.ok(
+      report.findings.some((finding) => finding.kind === 'modified' && finding.seq === seq),
+      json.stdout,
+    );
   });
 
   test('a deleted row is REMOVED at its seq (exit 1)', async () => {
@@ -108,13 +130,15 @@ describe('interlock audit verify', () => {
   });
 
   test('the last row deleted (tail truncation) is REMOVED (exit 1)', async () => {
-    const copy = tamperedCopy((database) => assert.equal(database.prepare('delete from audit_events where seq = (select max(seq) from audit_events)').run().changes, 1));
+    const copy = tamperedCopy((database) =>
+      assert.equal(database.prepare('delete from audit_events where seq = (select max(seq) from audit_events)').run().changes, 1),
+    );
     const result = await runCli(['audit', 'verify', '--project', copy]);
     assert.equal(result.code, 1, result.stdout + result.stderr);
     assert.match(result.stdout, new RegExp(`REMOVED seq ${eventCount}\\b`));
   });
 
-  test("two rows with swapped seqs are REORDERED (exit 1)", async () => {
+  test('two rows with swapped seqs are REORDERED (exit 1)', async () => {
     const copy = tamperedCopy((database) => {
       database.transaction(() => {
         database.prepare('update audit_events set seq = -1 where seq = 10').run();
@@ -133,7 +157,14 @@ describe('interlock audit verify', () => {
     copies.push(otherProject);
     const server = await startServer(otherProject);
     await server.stop('SIGTERM');
-    const wrongKey = await runCli(['audit', 'verify', '--project', pristine, '--public-key', join(otherProject, '.interlock', 'keys', 'audit.pub.pem')]);
+    const wrongKey = await runCli([
+      'audit',
+      'verify',
+      '--project',
+      pristine,
+      '--public-key',
+      join(otherProject, '.interlock', 'keys', 'audit.pub.pem'),
+    ]);
     assert.equal(wrongKey.code, 1, wrongKey.stdout + wrongKey.stderr);
     assert.match(wrongKey.stdout, /CHECKPOINT_KEY_UNKNOWN seq \d+/);
   });

@@ -31,13 +31,18 @@ describe('interlock --help', () => {
       const name = ['interlock', ...command.args].join(' ');
       assert.equal(result.code, 0, `${name} --help exit code; stderr: ${result.stderr}`);
       assert.match(result.stdout, new RegExp(`^Usage: ${name.replace(/ /g, ' ')}`), `${name} --help starts with its usage line`);
-      for (const mention of command.mentions) assert.ok(result.stdout.includes(mention), `${name} --help mentions ${mention}:\n${result.stdout}`);
+      for (const mention of command.mentions)
+        assert.ok(result.stdout.includes(mention), `${name} --help mentions ${mention}:\n${result.stdout}`);
     }
   });
 
   // The help text promises "2 usage or configuration error"; parser errors are usage errors too.
   test('an unknown command, a missing required option or a bad option value exits 2 with a message, not a stack', async () => {
-    const [unknown, missing, badPort] = await Promise.all([runCli(['frobnicate']), runCli(['agents', 'token']), runCli(['serve', '--port', '70000'])]);
+    const [unknown, missing, badPort] = await Promise.all([
+      runCli(['frobnicate']),
+      runCli(['agents', 'token']),
+      runCli(['serve', '--port', '70000']),
+    ]);
     assert.match(unknown.stderr, /unknown command 'frobnicate'/);
     assert.match(missing.stderr, /required option '-a, --agent <id>' not specified/);
     assert.match(badPort.stderr, /expected a port number 0-65535/);

@@ -24,12 +24,18 @@ describe('interlock init', () => {
     assert.match(created.stdout, /Created an Interlock project in/);
     assert.match(readFileSync(join(project, '.gitignore'), 'utf8'), /\.interlock\//);
 
-    const [policyTest, policyValidate] = await Promise.all([runCli(['policy', 'test', '--project', project]), runCli(['policy', 'validate', '--project', project])]);
+    const [policyTest, policyValidate] = await Promise.all([
+      runCli(['policy', 'test', '--project', project]),
+      runCli(['policy', 'validate', '--project', project]),
+    ]);
     assert.equal(policyTest.code, 0, policyTest.stdout + policyTest.stderr);
     assert.match(policyTest.stdout, /PASS .*the assistant may search/);
     assert.match(policyTest.stdout, /2\/2 policy test case\(s\) passed/);
     assert.equal(policyValidate.code, 0, policyValidate.stdout + policyValidate.stderr);
-    assert.match(policyValidate.stdout, /policy bundle sha256:[0-9a-f]{64} is valid: 3 policies validated against the schema generated from 3 operations/);
+    assert.match(
+      policyValidate.stdout,
+      /policy bundle sha256:[0-9a-f]{64} is valid: 3 policies validated against the schema generated from 3 operations/,
+    );
 
     const token = await mintAgentToken(project, 'assistant');
     const server = await startServer(project);

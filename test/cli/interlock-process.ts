@@ -30,7 +30,10 @@ export function ensureBuilt(): void {
   const entry = join(REPOSITORY_ROOT, 'dist', 'cli', 'main.js');
   if (existsSync(entry) && newestSourceTime(join(REPOSITORY_ROOT, 'src')) <= statSync(entry).mtimeMs) return;
   try {
-    execFileSync(process.execPath, [join(REPOSITORY_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: REPOSITORY_ROOT, stdio: 'pipe' });
+    execFileSync(process.execPath, [join(REPOSITORY_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], {
+      cwd: REPOSITORY_ROOT,
+      stdio: 'pipe',
+    });
   } catch (error) {
     // A type error elsewhere in the tree still emits JavaScript; only a missing entry is fatal.
     if (!existsSync(entry)) throw error;
@@ -57,7 +60,10 @@ export function temporaryDirectory(prefix: string): string {
  */
 export function copyRefundsExample(prefix: string, edit: (yaml: string) => string = (yaml) => yaml): string {
   const directory = temporaryDirectory(prefix);
-  cpSync(REFUNDS_EXAMPLE, directory, { recursive: true, filter: (source) => !relative(REFUNDS_EXAMPLE, source).split(/[\\/]/).includes('.interlock') });
+  cpSync(REFUNDS_EXAMPLE, directory, {
+    recursive: true,
+    filter: (source) => !relative(REFUNDS_EXAMPLE, source).split(/[\\/]/).includes('.interlock'),
+  });
   const projectFile = join(directory, 'interlock.yaml');
   writeFileSync(projectFile, edit(readFileSync(projectFile, 'utf8')));
   return directory;
@@ -83,12 +89,20 @@ export function removeDirectory(directory: string): void {
 }
 
 /** Runs `interlock <args>` to completion. Never rejects: the exit code is part of the result. */
-export function runCli(args: readonly string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {}): Promise<CommandResult> {
+export function runCli(
+  args: readonly string[],
+  options: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {},
+): Promise<CommandResult> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       [CLI_ENTRY, ...args],
-      { cwd: options.cwd ?? REPOSITORY_ROOT, env: { ...process.env, ...options.env }, timeout: options.timeoutMs ?? 30_000, maxBuffer: 16 * 1024 * 1024 },
+      {
+        cwd: options.cwd ?? REPOSITORY_ROOT,
+        env: { ...process.env, ...options.env },
+        timeout: options.timeoutMs ?? 30_000,
+        maxBuffer: 16 * 1024 * 1024,
+      },
       (error, stdout, stderr) => {
         const code = error === null ? 0 : typeof error.code === 'number' ? error.code : null;
         resolve({ code, signal: error?.signal ?? null, stdout, stderr });
@@ -114,7 +128,20 @@ export function mintOperatorToken(project: string, operator: string, env?: NodeJ
 
 /** A user assertion signed with the example's demo issuer key. */
 export function assertExampleUser(project: string, user: string, roles: readonly string[]): Promise<string> {
-  return cliOutput(['users', 'assert', '--key', join(project, 'demo-issuer', 'private.pem'), '--issuer', DEMO_ISSUER, '--user', user, '--tenant', 'acme', '--roles', roles.join(',')]);
+  return cliOutput([
+    'users',
+    'assert',
+    '--key',
+    join(project, 'demo-issuer', 'private.pem'),
+    '--issuer',
+    DEMO_ISSUER,
+    '--user',
+    user,
+    '--tenant',
+    'acme',
+    '--roles',
+    roles.join(','),
+  ]);
 }
 
 /** A running `interlock serve`. */
@@ -143,7 +170,9 @@ export function startServer(project: string, options: { env?: NodeJS.ProcessEnv;
   let stderr = '';
   let stdout = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  );
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
@@ -178,7 +207,12 @@ export function startServer(project: string, options: { env?: NodeJS.ProcessEnv;
 /** The JSON answer of POST /v1/calls. */
 export interface CallAnswer {
   readonly httpStatus: number;
-  readonly body: Record<string, unknown> & { status?: string; callId?: string; auditEventId?: string; error?: { code: string; message: string } };
+  readonly body: Record<string, unknown> & {
+    status?: string;
+    callId?: string;
+    auditEventId?: string;
+    error?: { code: string; message: string };
+  };
 }
 
 export async function postCall(url: string, token: string, request: Record<string, unknown>, signal?: AbortSignal): Promise<CallAnswer> {

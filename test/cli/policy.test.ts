@@ -21,7 +21,10 @@ describe('interlock policy', () => {
 
   test('the example bundle validates and its cases pass', async () => {
     const project = copy('policy-ok');
-    const [tested, validated] = await Promise.all([runCli(['policy', 'test', '--project', project]), runCli(['policy', 'validate', '--project', join(project, 'interlock.yaml')])]);
+    const [tested, validated] = await Promise.all([
+      runCli(['policy', 'test', '--project', project]),
+      runCli(['policy', 'validate', '--project', join(project, 'interlock.yaml')]),
+    ]);
     assert.equal(tested.code, 0, tested.stdout + tested.stderr);
     assert.match(tested.stdout, /8\/8 policy test case\(s\) passed/);
     assert.doesNotMatch(tested.stdout, /FAIL/);
@@ -63,7 +66,10 @@ permit (
 when { context.arguments.nope == "x" };
 `,
     );
-    const [validated, tested] = await Promise.all([runCli(['policy', 'validate', '--project', project]), runCli(['policy', 'test', '--project', project])]);
+    const [validated, tested] = await Promise.all([
+      runCli(['policy', 'validate', '--project', project]),
+      runCli(['policy', 'test', '--project', project]),
+    ]);
     for (const result of [validated, tested]) {
       assert.equal(result.code, 1, result.stdout + result.stderr);
       assert.match(result.stdout, /refused: \d+ problem\(s\)/);

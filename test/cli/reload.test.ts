@@ -7,7 +7,17 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
-import { copyRefundsExample, ensureBuilt, LOOKUP, mintAgentToken, mintOperatorToken, postCall, removeDirectory, startServer, type ServerProcess } from './interlock-process.js';
+import {
+  copyRefundsExample,
+  ensureBuilt,
+  LOOKUP,
+  mintAgentToken,
+  mintOperatorToken,
+  postCall,
+  removeDirectory,
+  startServer,
+  type ServerProcess,
+} from './interlock-process.js';
 
 before(() => ensureBuilt());
 

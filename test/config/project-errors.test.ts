@@ -181,7 +181,10 @@ describe('interlock.yaml errors', () => {
   });
 
   test('a YAML syntax error gives its line', () => {
-    const text = replaced('        arguments: { type: object, properties: { id: { type: string } } }', '        arguments: { type: object, properties: { id: { type: string } }');
+    const text = replaced(
+      '        arguments: { type: object, properties: { id: { type: string } } }',
+      '        arguments: { type: object, properties: { id: { type: string } }',
+    );
     const error = refusal(text);
     assert.ok(error.issues.length >= 1);
     const issue = error.issues[0];
@@ -189,7 +192,10 @@ describe('interlock.yaml errors', () => {
     assert.equal(issue.file, FILE);
     assert.match(issue.message, /^YAML syntax: /);
     assert.equal(typeof issue.line, 'number');
-    assert.ok((issue.line ?? 0) >= lineOf(text, 'arguments: { type: object'), `line ${String(issue.line)} is at or after the unclosed brace`);
+    assert.ok(
+      (issue.line ?? 0) >= lineOf(text, 'arguments: { type: object'),
+      `line ${String(issue.line)} is at or after the unclosed brace`,
+    );
   });
 
   test('a key given twice is a syntax error at its second occurrence', () => {
@@ -230,7 +236,9 @@ describe('loading interlock.yaml from disk', () => {
     writeFileSync(join(project, 'interlock.yaml'), replaced('effect: read', 'effect: delete'));
     assert.throws(
       () => loadProjectFile(project),
-      (error: unknown) => error instanceof ConfigError && error.message.startsWith(`${join(project, 'interlock.yaml')}:${lineOf(VALID, 'effect: read')}: tools[0].operations[0].effect: `),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        error.message.startsWith(`${join(project, 'interlock.yaml')}:${lineOf(VALID, 'effect: read')}: tools[0].operations[0].effect: `),
     );
   });
 });

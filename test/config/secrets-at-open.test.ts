@@ -72,7 +72,10 @@ describe('secret references at open time', () => {
   }
 
   test('a set environment variable resolves and the project opens', async () => {
-    const runtime = await openRuntime(project(projectYaml('env:ORDERS_API_TOKEN')), { env: { ORDERS_API_TOKEN: SECRET_VALUE }, processMetrics: false });
+    const runtime = await openRuntime(project(projectYaml('env:ORDERS_API_TOKEN')), {
+      env: { ORDERS_API_TOKEN: SECRET_VALUE },
+      processMetrics: false,
+    });
     try {
       assert.equal(runtime.registry.operations().length, 1);
     } finally {
@@ -81,7 +84,10 @@ describe('secret references at open time', () => {
   });
 
   test('env:MISSING_VAR in an upstream header is SECRET_UNRESOLVED naming the reference, not any value', async () => {
-    const failure = await openFailure(project(projectYaml('env:MISSING_VAR')), { UNRELATED: UNRELATED_SECRET, ORDERS_API_TOKEN: SECRET_VALUE });
+    const failure = await openFailure(project(projectYaml('env:MISSING_VAR')), {
+      UNRELATED: UNRELATED_SECRET,
+      ORDERS_API_TOKEN: SECRET_VALUE,
+    });
     assert.equal(failure.code, 'SECRET_UNRESOLVED');
     assert.match(failure.message, /env:MISSING_VAR/);
     assert.match(failure.message, /MISSING_VAR is not set/);
@@ -136,13 +142,19 @@ describe('secret references at open time', () => {
     });
 
     test('a literal secret in interlock.yaml: exit 2 with file:line: path, and the value is not printed', async () => {
-      const yaml = projectYaml('env:ORDERS_API_TOKEN').replace('authorization: env:ORDERS_API_TOKEN', 'authorization: Bearer abcdefghijklmnop1234');
+      const yaml = projectYaml('env:ORDERS_API_TOKEN').replace(
+        'authorization: env:ORDERS_API_TOKEN',
+        'authorization: Bearer abcdefghijklmnop1234',
+      );
       const line = yaml.split('\n').findIndex((text) => text.includes('authorization: Bearer')) + 1;
       const directory = project(yaml);
       const result = await runCli(['policy', 'validate', '--project', directory]);
       assert.equal(result.code, 2, result.stderr);
       assert.match(result.stderr, /configuration is invalid/);
-      assert.ok(result.stderr.includes(`${join(directory, 'interlock.yaml')}:${line}: tools[0].upstream.headers.authorization: `), result.stderr);
+      assert.ok(
+        result.stderr.includes(`${join(directory, 'interlock.yaml')}:${line}: tools[0].upstream.headers.authorization: `),
+        result.stderr,
+      );
       assert.ok(!result.stderr.includes('abcdefghijklmnop1234') && !result.stdout.includes('abcdefghijklmnop1234'));
     });
   });

@@ -26,6 +26,7 @@ export interface LoadRound {
 
 const READ_LOOPS = 6;
 const WRITE_LOOPS = 2;
+const WRITE_WAIT_LIMIT_MS = 5000;
 
 /** Refund amounts cycling through executed (small), approval required (large) and denied (over the ceiling). */
 const REFUND_AMOUNTS = [1500, 12000, 90000] as const;
@@ -33,7 +34,8 @@ const REFUND_AMOUNTS = [1500, 12000, 90000] as const;
 /**
  * Starts READ_LOOPS lookup loops and WRITE_LOOPS refund loops against the server, kills it with
  * SIGKILL after `killAfterMs`, and returns every answered call. Each loop stops at its first
- * transport failure, which only happens once the server is gone.
+ * transport failure, which only happens once the server is gone. The kill waits, if need be, until
+ * at least one write has been acknowledged.
  */
 export async function loadThenKill(server: ServerProcess, token: string, assertion: string, killAfterMs: number): Promise<LoadRound> {
   const acknowledged: AcknowledgedCall[] = [];
@@ -79,6 +81,10 @@ export async function loadThenKill(server: ServerProcess, token: string, asserti
   }
   const started = performance.now();
   await sleep(killAfterMs);
+  // On a busy machine the first writes may not have completed yet: a round without an executed
+  // write would prove little, so the kill waits for one (bounded).
+  const executedWrite = (): boolean => acknowledged.some((call) => call.tool === 'refunds' && call.status === 'executed');
+  while (!executedWrite() && performance.now() - started < killAfterMs + WRITE_WAIT_LIMIT_MS) await sleep(10);
   killed = true;
   server.child.kill('SIGKILL');
   const killedAfterMs = Math.round(performance.now() - started);
@@ -91,7 +97,7 @@ export async function loadThenKill(server: ServerProcess, token: string, asserti
 /** Every event in the chain, in seq order. */
 export async function readWholeChain(store: Store): Promise<StoredAuditEvent[]> {
   const events: StoredAuditEvent[] = [];
-  for (let from = 1; ; ) {
+  for (let from = 1; ;) {
     const page = await store.readAuditRange(from, 5000);
     events.push(...page);
     if (page.length < 5000) return events;
@@ -107,7 +113,10 @@ const COMPLETED_STATUSES = new Set(['executed', 'denied', 'approval_required', '
  * received, decided (when a decision was made), executed (when it ran), and the closing event
  * whose id the answer carried.
  */
-export function assertEvidenceForEveryAcknowledgedCall(events: readonly StoredAuditEvent[], acknowledged: readonly AcknowledgedCall[]): void {
+export function assertEvidenceForEveryAcknowledgedCall(
+  events: readonly StoredAuditEvent[],
+  acknowledged: readonly AcknowledgedCall[],
+): void {
   const byCall = new Map<string, StoredAuditEvent[]>();
   const byId = new Map<string, StoredAuditEvent>();
   for (const event of events) {
