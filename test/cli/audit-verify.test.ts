@@ -3,7 +3,8 @@
  * in the SQLite file: each kind of tampering is found, named with its seq, and exits 1.
  */
 import { strict as assert } from 'node:assert';
-import { cpSync } from 'node:fs';
+import { generateKeyPairSync } from 'node:crypto';
+import { cpSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
@@ -152,19 +153,11 @@ describe('interlock audit verify', () => {
   });
 
   test('a checkpoint signed by another key is CHECKPOINT_KEY_UNKNOWN (exit 1)', async () => {
-    // A second project's audit key: valid PEM, wrong key.
-    const otherProject = copyRefundsExample('verify-other-project');
-    copies.push(otherProject);
-    const server = await startServer(otherProject);
-    await server.stop('SIGTERM');
-    const wrongKey = await runCli([
-      'audit',
-      'verify',
-      '--project',
-      pristine,
-      '--public-key',
-      join(otherProject, '.interlock', 'keys', 'audit.pub.pem'),
-    ]);
+    const directory = temporaryDirectory('verify-other-key');
+    copies.push(directory);
+    const otherKey = join(directory, 'other.pub.pem');
+    writeFileSync(otherKey, generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }));
+    const wrongKey = await runCli(['audit', 'verify', '--project', pristine, '--public-key', otherKey]);
     assert.equal(wrongKey.code, 1, wrongKey.stdout + wrongKey.stderr);
     assert.match(wrongKey.stdout, /CHECKPOINT_KEY_UNKNOWN seq \d+/);
   });
