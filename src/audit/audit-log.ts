@@ -171,7 +171,9 @@ export class AuditLog {
     const promise = new Promise<void>((resolve, reject) => {
       this.#waiters.push({ target, resolve, reject });
     });
-    void this.#drain();
+    // A commit already scheduled for the end of this event-loop turn will carry these events,
+    // together with those of every other call handled in the same turn (group commit).
+    if (this.#immediate === null) void this.#drain();
     return promise;
   }
 
@@ -329,7 +331,13 @@ export class AuditLog {
     const satisfied = this.#waiters.filter((waiter) => waiter.target <= this.#committed);
     this.#waiters = this.#waiters.filter((waiter) => waiter.target > this.#committed);
     for (const waiter of satisfied) waiter.resolve();
-    const batch: CommittedBatch = { count, firstSeq: placed.firstSeq, lastSeq: placed.lastSeq, headHash: placed.headHash, queued: this.#queue.length };
+    const batch: CommittedBatch = {
+      count,
+      firstSeq: placed.firstSeq,
+      lastSeq: placed.lastSeq,
+      headHash: placed.headHash,
+      queued: this.#queue.length,
+    };
     for (const listener of this.#committedListeners) {
       try {
         listener(batch);
@@ -360,7 +368,10 @@ export class AuditLog {
 
   #onCommitFailed(error: unknown, stage: AuditLogFailureStage): void {
     this.#consecutiveFailures += 1;
-    const failure = new InterlockError('AUDIT_UNAVAILABLE', 'audit events could not be committed to the store', { stage, queued: this.#queue.length });
+    const failure = new InterlockError('AUDIT_UNAVAILABLE', 'audit events could not be committed to the store', {
+      stage,
+      queued: this.#queue.length,
+    });
     const waiters = this.#waiters;
     this.#waiters = [];
     for (const waiter of waiters) waiter.reject(failure);
@@ -383,6 +394,7 @@ export class AuditLog {
 }
 
 function positiveInteger(value: number, name: string): number {
-  if (!Number.isInteger(value) || value < 1) throw new InterlockError('CONFIG_INVALID', `audit log option ${name} must be a positive integer`);
+  if (!Number.isInteger(value) || value < 1)
+    throw new InterlockError('CONFIG_INVALID', `audit log option ${name} must be a positive integer`);
   return value;
 }

@@ -63,8 +63,14 @@ export function firstCapExceeded(counters: readonly CapCounter[], values: readon
   for (let index = 0; index < counters.length; index += 1) {
     const counter = counters[index];
     const value = values[index];
-    if (counter !== undefined && value !== undefined && value > counter.max) {
-      return { limit: counter.limitName, max: counter.max, reached: value };
+    if (counter === undefined) continue;
+    // A missing or unreadable counter value fails closed: the cap counts as reached.
+    if (value === undefined || !Number.isFinite(value) || value > counter.max) {
+      return {
+        limit: counter.limitName,
+        max: counter.max,
+        reached: value !== undefined && Number.isFinite(value) ? value : counter.max + 1,
+      };
     }
   }
   return null;

@@ -5,7 +5,7 @@ import { policyCheck } from './commands/policy.js';
 import { serve } from './commands/serve.js';
 import { mintAgentToken, mintOperatorToken, revoke } from './commands/tokens.js';
 import { assertUser } from './commands/users.js';
-import { EXIT_OK, printError } from './output.js';
+import { EXIT_OK, EXIT_USAGE, printError } from './output.js';
 
 const PROJECT_HELP = 'project directory or its interlock.yaml';
 
@@ -29,6 +29,8 @@ function run(body: () => Promise<number | void> | number | void): () => Promise<
 
 export function buildProgram(): Command {
   const program = new Command();
+  // Usage mistakes (unknown command, missing option, bad value) exit 2, never 1 ("a check failed").
+  program.exitOverride((error) => process.exit(error.exitCode === 0 ? EXIT_OK : EXIT_USAGE));
   program
     .name('interlock')
     .description(

@@ -73,7 +73,7 @@ export function parseProjectText(text: string, file: string): ProjectFile {
       document.errors.map((error) => ({
         file,
         path: '',
-        line: error.linePos?.[0]?.line,
+        line: lineCounter.linePos(error.pos[0]).line,
         message: `YAML syntax: ${error.message.split('\n')[0] ?? 'unreadable'}`,
       })),
     );

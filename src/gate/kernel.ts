@@ -47,6 +47,8 @@ interface CallState {
   readonly callId: string;
   readonly traceId: string;
   readonly startedAt: number;
+  /** True when the caller gave no trace id: the request is this one call. */
+  readonly traceGenerated: boolean;
   principal: Principal | null;
   contract: OperationContract | null;
   decision: DecisionSummary | null;
@@ -70,9 +72,11 @@ export class Kernel {
   }
 
   async call(request: CallRequest, credential: Credential): Promise<CallOutcome> {
+    const traceAccepted = request.traceId !== undefined && this.#acceptableId(request.traceId);
     const state: CallState = {
       callId: randomUUID(),
-      traceId: request.traceId !== undefined && this.#acceptableId(request.traceId) ? request.traceId : randomUUID(),
+      traceId: traceAccepted && request.traceId !== undefined ? request.traceId : randomUUID(),
+      traceGenerated: !traceAccepted,
       startedAt: performance.now(),
       principal: null,
       contract: null,
@@ -243,7 +247,14 @@ export class Kernel {
       new Date(this.#now() + deps.limits.counterTtlMs).toISOString(),
     );
     if (counters.length === 0) return;
-    const values = await deps.counters.incrementCounters(counters.map((counter) => counter.increment));
+    // A request whose trace id Interlock generated has no earlier calls: its counters start at zero
+    // and need no round trip to the store.
+    const shared = counters.filter((counter) => !(state.traceGenerated && counter.limitName.startsWith('perRequest.')));
+    const sharedValues = shared.length === 0 ? [] : await deps.counters.incrementCounters(shared.map((counter) => counter.increment));
+    const values = counters.map((counter) => {
+      const index = shared.indexOf(counter);
+      return index === -1 ? counter.increment.by : (sharedValues[index] ?? Number.NaN);
+    });
     const hit = firstCapExceeded(counters, values);
     if (hit !== null) {
       throw new InterlockError('BLAST_RADIUS_EXCEEDED', `limit ${hit.limit} of ${hit.max} reached`, {

@@ -34,6 +34,7 @@ const INT8_TYPE_ID = 20;
 export class PostgresStore extends SqlStore {
   private readonly database: Kysely<Database>;
   private readonly schema: string;
+  private readonly durable: boolean;
 
   constructor(options: PostgresStoreOptions) {
     if (!SCHEMA_NAME.test(options.schema)) {
@@ -63,6 +64,7 @@ export class PostgresStore extends SqlStore {
     super('postgres', database);
     this.database = database;
     this.schema = options.schema;
+    this.durable = options.durability === 'durable';
   }
 
   protected override async execute<Row>(query: Compilable<Row>): Promise<Row[]> {
@@ -71,6 +73,15 @@ export class PostgresStore extends SqlStore {
 
   protected override async executeChange(query: Compilable): Promise<number> {
     return Number((await this.database.executeQuery(query)).numAffectedRows ?? 0);
+  }
+
+  /** Counters are enforcement state: their commit need not wait for the WAL flush. */
+  protected override executeUnsynced<Row>(query: Compilable<Row>): Promise<Row[]> {
+    if (!this.durable) return this.execute(query);
+    return this.database.transaction().execute(async (transaction) => {
+      await sql`set local synchronous_commit to off`.execute(transaction);
+      return (await transaction.executeQuery(query)).rows;
+    });
   }
 
   protected override appendChain(drafts: readonly AuditEventDraft[], link: ChainLink): Promise<StoredAuditEvent[]> {

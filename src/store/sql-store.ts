@@ -151,7 +151,7 @@ export abstract class SqlStore implements Store {
         }
       }
       if (increments.length === 0) return [];
-      const rows = await this.execute(upsertCounters(this.queries, increments));
+      const rows = await this.executeUnsynced(upsertCounters(this.queries, increments));
       const values = new Map(rows.map((row) => [row.key, Number(row.value)]));
       return increments.map((increment) => values.get(increment.key) ?? Number.NaN);
     });
@@ -161,6 +161,14 @@ export abstract class SqlStore implements Store {
     return this.guard('purge expired counters', async () => {
       return this.executeChange(deleteExpiredCounters(this.queries, now));
     });
+  }
+
+  /**
+   * Runs a write whose loss on power failure is tolerable (counters are enforcement state, not
+   * evidence), without waiting for the disk. Engines override this; by default it is a normal write.
+   */
+  protected executeUnsynced<Row>(query: Compilable<Row>): Promise<Row[]> {
+    return this.execute(query);
   }
 
   /** Runs an operation unless the store is closed, turning driver errors into STORE_UNAVAILABLE. */

@@ -32,10 +32,12 @@ const STATEMENT_CACHE_SIZE = 128;
 export class SqliteStore extends SqlStore {
   private readonly connection: BetterSqlite3.Database;
   private readonly statements = new Map<string, BetterSqlite3.Statement>();
+  private readonly durable: boolean;
 
   constructor(options: SqliteStoreOptions) {
     super('sqlite', createSqliteQueryBuilder());
     this.connection = openConnection(options);
+    this.durable = options.durability === 'durable';
   }
 
   protected override async execute<Row>(query: Compilable<Row>): Promise<Row[]> {
@@ -44,6 +46,20 @@ export class SqliteStore extends SqlStore {
 
   protected override async executeChange(query: Compilable): Promise<number> {
     return this.run(query);
+  }
+
+  /**
+   * In WAL mode with synchronous=NORMAL a commit survives a crash of the process but is not
+   * fsynced; the next durable commit syncs the WAL, and with it this write.
+   */
+  protected override async executeUnsynced<Row>(query: Compilable<Row>): Promise<Row[]> {
+    if (!this.durable) return this.all(query);
+    this.connection.pragma('synchronous = NORMAL');
+    try {
+      return this.all(query);
+    } finally {
+      this.connection.pragma('synchronous = FULL');
+    }
   }
 
   protected override async appendChain(drafts: readonly AuditEventDraft[], link: ChainLink): Promise<StoredAuditEvent[]> {

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { KeyObject } from 'node:crypto';
 import { storeVerificationSource, verifyChain, type VerificationReport } from '../../audit/verify.js';
+import { InterlockError } from '../../errors/interlock-error.js';
 import { loadPublicKey } from '../../keys/keystore.js';
 import { EXIT_CHECK_FAILED, EXIT_OK } from '../output.js';
 import { projectContext } from '../project-context.js';
@@ -10,7 +11,16 @@ export async function auditVerify(options: { project: string; publicKey?: string
   const context = projectContext(options.project);
   const keyPaths =
     options.publicKey !== undefined && options.publicKey.length > 0 ? options.publicKey : [join(context.dataDir, 'keys', 'audit.pub.pem')];
-  const keys: KeyObject[] = keyPaths.map((path) => loadPublicKey(path).publicKey);
+  const keys: KeyObject[] = keyPaths.map((path) => {
+    try {
+      return loadPublicKey(path).publicKey;
+    } catch {
+      throw new InterlockError(
+        'REQUEST_INVALID',
+        `audit public key ${path} cannot be read (start the server once to create it, or pass --public-key)`,
+      );
+    }
+  });
   const store = await context.openStore();
   let report: VerificationReport;
   try {
