@@ -9,8 +9,13 @@ import { generateCedarSchema } from './cedar-schema.js';
 import type { CompiledPolicy, PolicyBundle } from './compiled-bundle.js';
 import type { CedarAuthorizer } from './evaluate-side.js';
 import { characterOffset, policyStart, positionAt, splitPolicies, type PolicySource } from './policy-source.js';
-import { buildSlices, releaseSlices, unknownTools } from './slices.js';
+import { unknownTools } from './policy-references.js';
+import { EvaluationSetCache } from './evaluation-set-cache.js';
+import { buildSlices } from './slices.js';
 import { parseTestFile, runPolicyTests, type PolicyTestCase, type PolicyTestResult } from './test-cases.js';
+
+const MIN_NAMED_SET_BUDGET = 20_000;
+const NAMED_SET_BUDGET_PER_POLICY = 20;
 
 export type BundleLoadResult =
   | { readonly ok: true; readonly bundle: PolicyBundle; readonly tests: readonly PolicyTestResult[] }
@@ -36,8 +41,8 @@ interface ParsedPolicy {
 
 /**
  * Compiles bundle files against the schema generated from `registry`: split and parse every
- * policy, read its annotations, validate all of them in strict mode, preparse one slice per
- * operation, then run the bundle's own tests. Any problem refuses the whole bundle.
+ * policy, read its annotations, validate all of them in strict mode, sort them into slices per
+ * operation and principal (Cedar sets are preparsed on first use), then run the bundle's own tests. Any problem refuses the whole bundle.
  */
 export function compileBundle(files: readonly BundleFile[], registry: Registry, options: CompileOptions = {}): BundleLoadResult {
   const sorted = [...files].sort(comparePaths);
@@ -76,15 +81,11 @@ export function compileBundle(files: readonly BundleFile[], registry: Registry, 
   if (problems.length > 0) return refuse();
 
   const policies = [...parsed.values()].map((entry) => entry.policy);
-  const sliced = buildSlices(schema, policies);
-  if (!sliced.ok) {
-    problems.push({ stage: 'parse', file: null, policyId: null, line: null, column: null, message: `Cedar refused the policies for ${sliced.operation}: ${sliced.message}` });
-    return refuse();
-  }
   const bundle: PolicyBundle = {
     version,
     policies: new Map(policies.map((policy) => [policy.id, policy])),
-    slices: sliced.slices,
+    slices: buildSlices(schema, policies),
+    evaluationSets: new EvaluationSetCache(namedSetBudget(policies.length)),
     schema,
     testCases,
     warnings,
@@ -106,7 +107,12 @@ export function compileBundle(files: readonly BundleFile[], registry: Registry, 
 export function releaseBundle(bundle: PolicyBundle): void {
   if (bundle.lifecycle.released) return;
   bundle.lifecycle.released = true;
-  releaseSlices(bundle.slices);
+  bundle.evaluationSets.release();
+}
+
+/** Policies the sets of named principals may hold in all: generous for hot principals, bounded for Cedar's memory. */
+function namedSetBudget(policyCount: number): number {
+  return Math.max(MIN_NAMED_SET_BUDGET, policyCount * NAMED_SET_BUDGET_PER_POLICY);
 }
 
 /** The typed error a door returns for a refused bundle; the message is the printable report. */

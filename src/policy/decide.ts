@@ -4,7 +4,8 @@ import { NO_OBLIGATIONS } from './decision.js';
 import type { PolicyBundle } from './compiled-bundle.js';
 import { evaluateSide, isStronger, type CedarAuthorizer, type SideDecision } from './evaluate-side.js';
 import { PolicyEvaluationFailure } from './evaluation-failure.js';
-import { agentEntity, requestContext, userEntity } from './request-context.js';
+import { AGENT_TYPE, USER_TYPE } from './cedar-names.js';
+import { agentPrincipal, requestContext, userPrincipal } from './request-context.js';
 
 /** Version reported when no bundle is loaded. */
 export const NO_BUNDLE_VERSION = 'none';
@@ -43,13 +44,15 @@ function decideOrThrow(bundle: PolicyBundle | null, request: PolicyRequest, auth
     throw new PolicyEvaluationFailure([`operation ${slice.qualifiedName} is declared ${slice.effect} but the request says ${request.effect}`]);
   }
   const context = requestContext(request, slice);
-  const agentSide = evaluateSide(bundle, slice, agentEntity(request.agent), `agent ${request.agent.agentId}`, context, authorize);
+  const agentSet = bundle.evaluationSets.setFor(slice, AGENT_TYPE, request.agent.agentId);
+  const agentSide = evaluateSide(bundle, slice, agentSet, agentPrincipal(request.agent), `agent ${request.agent.agentId}`, context, authorize);
   if (request.actingFor === null) return { ...agentSide, bundleVersion: bundle.version, errors: [] };
 
   const user = request.actingFor;
   let userSide: SideDecision;
   try {
-    userSide = evaluateSide(bundle, slice, userEntity(user), `user ${user.userId}`, context, authorize);
+    const userSet = bundle.evaluationSets.setFor(slice, USER_TYPE, user.userId);
+    userSide = evaluateSide(bundle, slice, userSet, userPrincipal(user), `user ${user.userId}`, context, authorize);
   } catch (error) {
     if (error instanceof PolicyEvaluationFailure) throw new PolicyEvaluationFailure(error.errors.map((message) => `user side: ${message}`), error.policyIds.map((id) => `user:${id}`));
     throw error;

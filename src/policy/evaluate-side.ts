@@ -1,8 +1,12 @@
 import type { AuthorizationAnswer, Context, EntityJson, StatefulAuthorizationCall } from './cedar-runtime.js';
 import type { ApprovalObligation, DecisionKind, Obligations } from './decision.js';
 import { NO_OBLIGATIONS } from './decision.js';
-import type { OperationSlice, PolicyBundle } from './compiled-bundle.js';
+import type { PolicyBundle } from './compiled-bundle.js';
+import type { EvaluationSet } from './evaluation-set.js';
 import { PolicyEvaluationFailure } from './evaluation-failure.js';
+import { principalEntity, type CedarPrincipal } from './request-context.js';
+import { pruneRecord } from './request-needs.js';
+import type { OperationSlice } from './slices.js';
 
 /** The Cedar call Interlock makes; replaceable so tests can force an engine failure. */
 export type CedarAuthorizer = (call: StatefulAuthorizationCall) => AuthorizationAnswer;
@@ -19,28 +23,36 @@ export interface SideDecision {
 const MAX_ERROR_LENGTH = 300;
 
 /**
- * Evaluates one principal against the operation's slice and reads Cedar's answer into a side
- * decision. Anything unexpected throws `PolicyEvaluationFailure`; it never returns a guess.
+ * Evaluates one principal against its evaluation set and reads Cedar's answer into a side
+ * decision. Cedar is handed only the context and entity attributes the set's policies can read.
+ * Anything unexpected throws `PolicyEvaluationFailure`; it never returns a guess.
  */
 export function evaluateSide(
   bundle: PolicyBundle,
   slice: OperationSlice,
-  principal: EntityJson,
+  set: EvaluationSet,
+  principal: CedarPrincipal,
   principalLabel: string,
   context: Context,
   authorize: CedarAuthorizer,
 ): SideDecision {
   const noPermit = `no policy permits ${principalLabel} to ${slice.qualifiedName}`;
-  if (slice.policySetId === null) return deny([noPermit], []);
+  if (set.policySetId === null) return deny([noPermit], []);
 
-  const entities = slice.actionEntity === null ? [principal, slice.toolEntity] : [principal, slice.toolEntity, slice.actionEntity];
+  // Filled by index rather than push; see the note on arrays below.
+  const principalJson = principalEntity(principal, set.entityAttributes);
+  const entities = new Array<EntityJson>((principalJson === null ? 0 : 1) + (set.toolEntity === null ? 0 : 1) + (set.actionEntity === null ? 0 : 1));
+  let next = 0;
+  if (principalJson !== null) entities[next++] = principalJson;
+  if (set.toolEntity !== null) entities[next++] = set.toolEntity;
+  if (set.actionEntity !== null) entities[next] = set.actionEntity;
   const answer = authorize({
     principal: principal.uid,
     action: slice.action,
     resource: slice.toolUid,
-    context,
+    context: pruneRecord(context, set.context),
     entities,
-    preparsedPolicySetId: slice.policySetId,
+    preparsedPolicySetId: set.policySetId,
     // The context and entities are built here from typed values, so Cedar's request check adds cost, not safety.
     validateRequest: false,
   });

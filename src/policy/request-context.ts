@@ -1,23 +1,45 @@
-import type { Context, EntityJson } from './cedar-runtime.js';
+import type { CedarValueJson, Context, EntityJson, EntityUidJson } from './cedar-runtime.js';
 import type { AgentPrincipal, UserPrincipal } from '../identity/principal.js';
 import type { PolicyRequest } from './decision.js';
 import { argumentsToCedar } from './argument-values.js';
 import { AGENT_TYPE, USER_TYPE } from './cedar-names.js';
-import type { OperationSlice } from './compiled-bundle.js';
+import type { OperationSlice } from './slices.js';
 import { PolicyEvaluationFailure } from './evaluation-failure.js';
 
-/** The Cedar entity for the agent principal. */
-export function agentEntity(agent: AgentPrincipal): EntityJson {
+/** A principal as Cedar sees it: its uid and every attribute it has. */
+export interface CedarPrincipal {
+  readonly uid: EntityUidJson & { readonly type: string; readonly id: string };
+  readonly attributes: Readonly<Record<string, CedarValueJson>>;
+}
+
+/** The agent as a Cedar principal. */
+export function agentPrincipal(agent: AgentPrincipal): CedarPrincipal {
   return {
     uid: { type: AGENT_TYPE, id: agent.agentId },
-    attrs: { tenant: agent.tenant, environment: agent.environment, stage: agent.stage, owner: agent.owner },
-    parents: [],
+    attributes: { tenant: agent.tenant, environment: agent.environment, stage: agent.stage, owner: agent.owner },
   };
 }
 
-/** The Cedar entity for the user an agent acts for. */
-export function userEntity(user: UserPrincipal): EntityJson {
-  return { uid: { type: USER_TYPE, id: user.userId }, attrs: { tenant: user.tenant, roles: [...user.roles] }, parents: [] };
+/** The user an agent acts for as a Cedar principal. */
+export function userPrincipal(user: UserPrincipal): CedarPrincipal {
+  return { uid: { type: USER_TYPE, id: user.userId }, attributes: { tenant: user.tenant, roles: [...user.roles] } };
+}
+
+/**
+ * The principal's entity with only the attributes policies can read (all when `readable` is
+ * null), or null when they can read none: an entity with no attributes and no parents behaves
+ * in Cedar exactly like one that is absent, and costs a conversion for nothing.
+ */
+export function principalEntity(principal: CedarPrincipal, readable: ReadonlySet<string> | null): EntityJson | null {
+  if (readable === null) return { uid: principal.uid, attrs: { ...principal.attributes }, parents: [] };
+  const attrs: Record<string, CedarValueJson> = {};
+  let kept = 0;
+  for (const name of Object.keys(principal.attributes)) {
+    if (!readable.has(name)) continue;
+    attrs[name] = principal.attributes[name] as CedarValueJson;
+    kept += 1;
+  }
+  return kept === 0 ? null : { uid: principal.uid, attrs, parents: [] };
 }
 
 /**

@@ -1,15 +1,16 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { isAuthorized, statefulIsAuthorized, type AuthorizationAnswer } from '@cedar-policy/cedar-wasm/nodejs';
+import { statefulIsAuthorized, type AuthorizationAnswer } from '@cedar-policy/cedar-wasm/nodejs';
 import { compileBundle, releaseBundle } from '../../src/policy/bundle.js';
 import { formatBundleReport } from '../../src/policy/bundle-report.js';
 import type { PolicyBundle } from '../../src/policy/compiled-bundle.js';
 import { decideWithBundle } from '../../src/policy/decide.js';
-import type { Decision, PolicyRequest } from '../../src/policy/decision.js';
+import type { Decision } from '../../src/policy/decision.js';
 import { PolicyEngine } from '../../src/policy/engine.js';
 import type { CedarAuthorizer } from '../../src/policy/evaluate-side.js';
 import { supportRegistry } from './fixture-registry.js';
 import { alice, bob, refund, request, supportFiles, writeBundle } from './helpers.js';
+import { assertAgreesWithReference, referenceDecision } from './reference.js';
 
 async function supportEngine(options: ConstructorParameters<typeof PolicyEngine>[1] = {}): Promise<PolicyEngine> {
   const engine = new PolicyEngine(supportRegistry(), options);
@@ -311,41 +312,18 @@ describe('slicing by action', () => {
   it('agrees with evaluating the whole policy set unsliced', () => {
     const policies = supportFiles().filter((file) => file.path.endsWith('.cedar')).map((file) => file.content).join('\n');
     const bundle = bundleOf(policies);
-    const requests = [request(), refund(5), refund(500), refund(5, { risk: { score: 99, taintedArgs: [] } }), request({ tool: 'customers', operation: 'export', arguments: { segment: 'x' } })];
-    for (const candidate of requests) {
-      const sliced = decideWithBundle(bundle, candidate);
-      const whole = unsliced(bundle, candidate);
-      assert.equal(sliced.kind === 'deny' ? 'deny' : 'allow', whole.decision);
-      assert.deepEqual([...sliced.policyIds].sort(), [...whole.reasons].sort());
+    const requests = [
+      request(),
+      refund(5),
+      refund(500),
+      refund(5, { risk: { score: 99, taintedArgs: [] } }),
+      refund(5, { actingFor: alice }),
+      refund(500, { actingFor: bob }),
+      request({ tool: 'customers', operation: 'export', arguments: { segment: 'x' } }),
+    ];
+    for (const [index, candidate] of requests.entries()) {
+      assertAgreesWithReference(decideWithBundle(bundle, candidate), referenceDecision(bundle, candidate), `request ${index}`);
     }
     releaseBundle(bundle);
   });
 });
-
-/**
- * The reference for slicing: the same Cedar request (captured from the sliced path) evaluated
- * against every policy of the bundle, with the schema, through plain `isAuthorized`.
- */
-function unsliced(bundle: PolicyBundle, candidate: PolicyRequest): { decision: string; reasons: string[] } {
-  let captured: Parameters<CedarAuthorizer>[0] | undefined;
-  decideWithBundle(bundle, candidate, (call) => {
-    captured = call;
-    return statefulIsAuthorized(call);
-  });
-  assert.ok(captured);
-  const staticPolicies: Record<string, string> = {};
-  for (const policy of bundle.policies.values()) staticPolicies[policy.id] = policy.text;
-  const answer = isAuthorized({
-    principal: captured.principal,
-    action: captured.action,
-    resource: captured.resource,
-    context: captured.context,
-    // With the schema, Cedar derives the action hierarchy itself.
-    entities: captured.entities.filter((entity) => !('type' in entity.uid && entity.uid.type === 'Interlock::Action')),
-    schema: bundle.schema.json,
-    validateRequest: true,
-    policies: { staticPolicies },
-  });
-  assert.equal(answer.type, 'success', JSON.stringify(answer));
-  return answer.type === 'success' ? { decision: answer.response.decision, reasons: answer.response.diagnostics.reason } : { decision: 'error', reasons: [] };
-}
