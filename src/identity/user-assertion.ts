@@ -26,6 +26,8 @@ export interface AssertionAudience {
 }
 
 const DEFAULT_MAX_LIFETIME_SECONDS = 3600;
+/** Verified assertions remembered (by exact string) so an agent acting for a user pays one signature check. */
+const VERIFIED_CACHE_CAPACITY = 4096;
 const MAX_ROLES = 64;
 const MAX_ROLE_LENGTH = 128;
 const MAX_USER_ID_LENGTH = 256;
@@ -38,6 +40,7 @@ export class UserAssertionVerifier {
   readonly #issuers: readonly TrustedIssuerKey[];
   readonly #now: Clock;
   readonly #maxLifetimeSeconds: number;
+  readonly #verified = new Map<string, { readonly issuer: TrustedIssuerKey; readonly payload: JWTPayload }>();
 
   static async load(options: LoadUserAssertionVerifierOptions): Promise<UserAssertionVerifier> {
     const issuers = await loadTrustedIssuerKeys(options.issuers, options.projectDir);
@@ -58,6 +61,17 @@ export class UserAssertionVerifier {
     if (assertion.length > TOKEN_MAX_LENGTH) throw invalid(`it is longer than ${TOKEN_MAX_LENGTH} characters`);
     if (!COMPACT_JWS_PATTERN.test(assertion)) throw invalid('it is not a compact JWT');
 
+    // Only the signature and claim checks are cached; expiry and the binding to the presenting
+    // agent and its tenant are checked again on every call.
+    const cached = this.#verified.get(assertion);
+    if (cached !== undefined) {
+      if (typeof cached.payload.exp === 'number' && cached.payload.exp + CLOCK_TOLERANCE_SECONDS > this.#now() / 1000) {
+        return this.#toUser(cached.issuer, cached.payload, presentedBy);
+      }
+      this.#verified.delete(assertion);
+      throw invalid('it has expired');
+    }
+
     // The unverified issuer only selects which keys to try; jwtVerify checks it again after the signature.
     let claimedIssuer: unknown;
     try {
@@ -72,13 +86,23 @@ export class UserAssertionVerifier {
     for (const issuer of candidates) {
       try {
         const payload = await this.#verifyWith(issuer, assertion);
-        return this.#toUser(issuer, payload, presentedBy);
+        const user = this.#toUser(issuer, payload, presentedBy);
+        this.#remember(assertion, issuer, payload);
+        return user;
       } catch (error) {
         if (error instanceof InterlockError && error.code !== 'USER_ASSERTION_INVALID') throw error;
         firstFailure ??= error instanceof InterlockError ? error : invalid('it could not be verified');
       }
     }
     throw firstFailure ?? invalid('it could not be verified');
+  }
+
+  #remember(assertion: string, issuer: TrustedIssuerKey, payload: JWTPayload): void {
+    if (this.#verified.size >= VERIFIED_CACHE_CAPACITY) {
+      const oldest = this.#verified.keys().next();
+      if (oldest.done !== true) this.#verified.delete(oldest.value);
+    }
+    this.#verified.set(assertion, { issuer, payload });
   }
 
   async #verifyWith(issuer: TrustedIssuerKey, assertion: string): Promise<JWTPayload> {
