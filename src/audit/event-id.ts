@@ -1,10 +1,25 @@
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
+
+/** Random bytes are drawn from the system in blocks: one system call serves hundreds of ids. */
+const POOL_SIZE = 4096;
+const pool = Buffer.alloc(POOL_SIZE);
+let poolOffset = POOL_SIZE;
+
+function pooledRandomBytes(count: number): Uint8Array {
+  if (poolOffset + count > POOL_SIZE) {
+    randomFillSync(pool);
+    poolOffset = 0;
+  }
+  const bytes = pool.subarray(poolOffset, poolOffset + count);
+  poolOffset += count;
+  return bytes;
+}
 
 /**
  * A UUID version 7 (RFC 9562): 48 bits of Unix milliseconds, then random bits. Ids sort roughly by
  * creation time, which keeps index inserts local and lets an auditor eyeball ordering.
  */
-export function uuidV7(nowMilliseconds: number, random: Uint8Array = randomBytes(10)): string {
+export function uuidV7(nowMilliseconds: number, random: Uint8Array = pooledRandomBytes(10)): string {
   const bytes = new Uint8Array(16);
   let time = Math.max(0, Math.floor(nowMilliseconds));
   for (let index = 5; index >= 0; index -= 1) {

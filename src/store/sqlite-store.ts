@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import type { Compilable } from 'kysely';
 import { InterlockError } from '../errors/interlock-error.js';
-import { chainDrafts, inChunks } from './chain-append.js';
+import { chainDrafts } from './chain-append.js';
 import { createMigrationsTable, pendingMigrations } from './migrations.js';
 import { insertAppliedMigration, insertAuditEvents, selectAppliedMigrations, selectHead, updateHead } from './queries.js';
 import { createSqliteQueryBuilder } from './sqlite-query-builder.js';
@@ -19,8 +19,8 @@ export interface SqliteStoreOptions {
   readonly busyTimeoutMs?: number;
 }
 
-/** Audit rows per INSERT: 11 parameters each, far below SQLite's 32766 bound parameters. */
-const AUDIT_ROWS_PER_INSERT = 200;
+type AppendTransaction = BetterSqlite3.Transaction<(drafts: readonly AuditEventDraft[], link: ChainLink) => StoredAuditEvent[]>;
+
 /** Prepared statements kept; distinct texts come mostly from batch sizes, so the set stays small. */
 const STATEMENT_CACHE_SIZE = 128;
 
@@ -33,6 +33,8 @@ export class SqliteStore extends SqlStore {
   private readonly connection: BetterSqlite3.Database;
   private readonly statements = new Map<string, BetterSqlite3.Statement>();
   private readonly durable: boolean;
+  /** Prepared on first use: the tables exist only after migrations. */
+  private appendTransaction: AppendTransaction | null = null;
 
   constructor(options: SqliteStoreOptions) {
     super('sqlite', createSqliteQueryBuilder());
@@ -63,16 +65,55 @@ export class SqliteStore extends SqlStore {
   }
 
   protected override async appendChain(drafts: readonly AuditEventDraft[], link: ChainLink): Promise<StoredAuditEvent[]> {
-    const append = this.connection.transaction(() => {
-      const [head] = this.all(selectHead(this.queries));
-      if (head === undefined) throw new InterlockError('STORE_UNAVAILABLE', 'The audit chain head is missing; run migrations first.');
-      const events = chainDrafts(head, drafts, link);
-      for (const chunk of inChunks(events, AUDIT_ROWS_PER_INSERT)) this.run(insertAuditEvents(this.queries, chunk));
+    this.appendTransaction ??= this.buildAppendTransaction();
+    return this.appendTransaction.immediate(drafts, link);
+  }
+
+  /**
+   * The hot path of every governed call. The statements come from the shared query layer, compiled
+   * once for one row and then run per event: far cheaper than compiling a multi-row insert whose
+   * text changes with every batch size.
+   */
+  private buildAppendTransaction(): AppendTransaction {
+    const sample: StoredAuditEvent = {
+      seq: 1,
+      id: 'i',
+      type: 't',
+      at: 'a',
+      tenant: null,
+      agent: null,
+      traceId: null,
+      callId: null,
+      body: '{}',
+      prevHash: 'p',
+      hash: 'h',
+    };
+    const insert = insertAuditEvents(this.queries, [sample]).compile();
+    if (JSON.stringify(insert.parameters) !== JSON.stringify(auditEventParameters(sample))) {
+      throw new InterlockError('INTERNAL', 'audit insert parameters are not in the expected order');
+    }
+    const insertStatement = this.connection.prepare(insert.sql);
+    const head = selectHead(this.queries).compile();
+    const headStatement = this.connection.prepare(head.sql);
+    const seqPlaceholder = 987_654_321;
+    const hashPlaceholder = 'head-hash-placeholder';
+    const update = updateHead(this.queries, { seq: seqPlaceholder, hash: hashPlaceholder }).compile();
+    const updateStatement = this.connection.prepare(update.sql);
+    return this.connection.transaction((drafts: readonly AuditEventDraft[], link: ChainLink) => {
+      const current = headStatement.get(...head.parameters) as { seq: number; hash: string } | undefined;
+      if (current === undefined) throw new InterlockError('STORE_UNAVAILABLE', 'The audit chain head is missing; run migrations first.');
+      const events = chainDrafts(current, drafts, link);
+      for (const event of events) insertStatement.run(...auditEventParameters(event));
       const last = events[events.length - 1];
-      if (last !== undefined) this.run(updateHead(this.queries, last));
+      if (last !== undefined) {
+        updateStatement.run(
+          ...update.parameters.map((parameter) =>
+            parameter === seqPlaceholder ? last.seq : parameter === hashPlaceholder ? last.hash : parameter,
+          ),
+        );
+      }
       return events;
     });
-    return append.immediate();
   }
 
   protected override async applyMigrations(): Promise<void> {
@@ -123,6 +164,23 @@ export class SqliteStore extends SqlStore {
     }
     return statement;
   }
+}
+
+/** The values of one audit row, in the column order of the insert built by the query layer. */
+function auditEventParameters(event: StoredAuditEvent): unknown[] {
+  return [
+    event.seq,
+    event.id,
+    event.type,
+    event.at,
+    event.tenant,
+    event.agent,
+    event.traceId,
+    event.callId,
+    event.body,
+    event.prevHash,
+    event.hash,
+  ];
 }
 
 function openConnection(options: SqliteStoreOptions): BetterSqlite3.Database {
