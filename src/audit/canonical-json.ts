@@ -44,17 +44,22 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
  */
 export function canonicalJson(value: unknown): string {
   const parts: string[] = [];
-  write(value, '$', 0, new Set<object>(), parts);
+  write(value, [], 0, new Set<object>(), parts);
   return parts.join('');
 }
 
-function write(value: unknown, path: string, depth: number, ancestors: Set<object>, parts: string[]): void {
+/** Path segments are kept as a stack and joined only when an error needs them (the hot path never does). */
+function formatJsonPath(segments: readonly (string | number)[]): string {
+  return `$${segments.map((segment) => (typeof segment === 'number' ? `[${segment}]` : `.${segment}`)).join('')}`;
+}
+
+function write(value: unknown, segments: (string | number)[], depth: number, ancestors: Set<object>, parts: string[]): void {
   switch (typeof value) {
     case 'string':
-      parts.push(serialiseString(value, path));
+      parts.push(serialiseString(value, segments));
       return;
     case 'number':
-      if (!Number.isFinite(value)) throw new CanonicalJsonError('non_finite_number', path);
+      if (!Number.isFinite(value)) throw new CanonicalJsonError('non_finite_number', formatJsonPath(segments));
       // ECMAScript Number-to-String is the serialisation RFC 8785 prescribes; it also maps -0 to "0".
       parts.push(String(value));
       return;
@@ -62,13 +67,13 @@ function write(value: unknown, path: string, depth: number, ancestors: Set<objec
       parts.push(value ? 'true' : 'false');
       return;
     case 'undefined':
-      throw new CanonicalJsonError('undefined_value', path);
+      throw new CanonicalJsonError('undefined_value', formatJsonPath(segments));
     case 'function':
-      throw new CanonicalJsonError('function_value', path);
+      throw new CanonicalJsonError('function_value', formatJsonPath(segments));
     case 'symbol':
-      throw new CanonicalJsonError('symbol_value', path);
+      throw new CanonicalJsonError('symbol_value', formatJsonPath(segments));
     case 'bigint':
-      throw new CanonicalJsonError('bigint_value', path);
+      throw new CanonicalJsonError('bigint_value', formatJsonPath(segments));
     case 'object':
       break;
   }
@@ -77,12 +82,12 @@ function write(value: unknown, path: string, depth: number, ancestors: Set<objec
     return;
   }
   const object = value as object;
-  if (ancestors.has(object)) throw new CanonicalJsonError('cyclic_structure', path);
-  if (depth >= CANONICAL_JSON_MAX_DEPTH) throw new CanonicalJsonError('too_deep', path);
+  if (ancestors.has(object)) throw new CanonicalJsonError('cyclic_structure', formatJsonPath(segments));
+  if (depth >= CANONICAL_JSON_MAX_DEPTH) throw new CanonicalJsonError('too_deep', formatJsonPath(segments));
   const toJson = (object as { toJSON?: unknown }).toJSON;
   if (typeof toJson === 'function') {
     ancestors.add(object);
-    write(toJson.call(object) as unknown, path, depth + 1, ancestors, parts);
+    write(toJson.call(object) as unknown, segments, depth + 1, ancestors, parts);
     ancestors.delete(object);
     return;
   }
@@ -91,7 +96,9 @@ function write(value: unknown, path: string, depth: number, ancestors: Set<objec
     parts.push('[');
     for (let index = 0; index < object.length; index += 1) {
       if (index > 0) parts.push(',');
-      write(object[index] as unknown, `${path}[${index}]`, depth + 1, ancestors, parts);
+      segments.push(index);
+      write(object[index] as unknown, segments, depth + 1, ancestors, parts);
+      segments.pop();
     }
     parts.push(']');
   } else {
@@ -105,17 +112,21 @@ function write(value: unknown, path: string, depth: number, ancestors: Set<objec
       if (member === undefined) continue;
       if (!first) parts.push(',');
       first = false;
-      const memberPath = `${path}.${name}`;
-      parts.push(serialiseString(name, memberPath), ':');
-      write(member, memberPath, depth + 1, ancestors, parts);
+      segments.push(name);
+      parts.push(serialiseString(name, segments), ':');
+      write(member, segments, depth + 1, ancestors, parts);
+      segments.pop();
     }
     parts.push('}');
   }
   ancestors.delete(object);
 }
 
-function serialiseString(text: string, path: string): string {
-  if (LONE_SURROGATE.test(text)) throw new CanonicalJsonError('lone_surrogate', path);
+// Cheap first test: almost no string contains a surrogate at all.
+const ANY_SURROGATE = /[\uD800-\uDFFF]/;
+
+function serialiseString(text: string, segments: readonly (string | number)[]): string {
+  if (ANY_SURROGATE.test(text) && LONE_SURROGATE.test(text)) throw new CanonicalJsonError('lone_surrogate', formatJsonPath(segments));
   // JSON.stringify's escaping (\b \t \n \f \r \" \\, other controls as \u00xx lowercase) is RFC 8785's.
   return JSON.stringify(text);
 }

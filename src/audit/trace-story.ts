@@ -16,7 +16,12 @@ export interface CallStory {
   readonly tool: string | null;
   readonly operation: string | null;
   readonly status: string | null;
-  readonly decision: { readonly kind: string; readonly policyIds: readonly string[]; readonly reasons: readonly string[]; readonly bundleVersion: string } | null;
+  readonly decision: {
+    readonly kind: string;
+    readonly policyIds: readonly string[];
+    readonly reasons: readonly string[];
+    readonly bundleVersion: string;
+  } | null;
   readonly startedAt: string;
   readonly durationMs: number | null;
   readonly steps: readonly TraceStep[];
@@ -33,7 +38,10 @@ export interface TraceStory {
  * Rebuilds the causal story of a trace from its audit events: for each call, in order,
  * received → decided → executed (or refused / failed) → completed.
  */
-export function buildTraceStory(traceId: string, events: ReadonlyArray<{ readonly seq: number; readonly body: AuditEventBody }>): TraceStory {
+export function buildTraceStory(
+  traceId: string,
+  events: ReadonlyArray<{ readonly seq: number; readonly body: AuditEventBody }>,
+): TraceStory {
   const byCall = new Map<string, Array<{ seq: number; body: AuditEventBody }>>();
   for (const event of [...events].sort((left, right) => left.seq - right.seq)) {
     const key = event.body.callId ?? `event:${event.body.id}`;

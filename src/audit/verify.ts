@@ -127,7 +127,8 @@ export async function verifyChain(
   publicKeys: Iterable<KeyObject> | ReadonlyMap<string, KeyObject>,
   options: VerifyOptions = {},
 ): Promise<VerificationReport> {
-  const keys = publicKeys instanceof Map ? (publicKeys as ReadonlyMap<string, KeyObject>) : publicKeysById(publicKeys as Iterable<KeyObject>);
+  const keys =
+    publicKeys instanceof Map ? (publicKeys as ReadonlyMap<string, KeyObject>) : publicKeysById(publicKeys as Iterable<KeyObject>);
   const pageSize = options.pageSize ?? 1000;
   const window = options.window ?? 4096;
   const findings = new FindingList(options.maxFindings ?? 1000);
@@ -152,7 +153,8 @@ export async function verifyChain(
       const selfValid = checkEvent(event, findings);
       chain.load(event, selfValid);
       head = { seq: event.seq, hash: event.hash };
-      if (checkpointSeqs.has(event.seq) && !observedAtCheckpointSeq.has(event.seq)) observedAtCheckpointSeq.set(event.seq, { hash: event.hash, id: event.id });
+      if (checkpointSeqs.has(event.seq) && !observedAtCheckpointSeq.has(event.seq))
+        observedAtCheckpointSeq.set(event.seq, { hash: event.hash, id: event.id });
       if (checkpointHashes.has(event.hash) && !seqOfCheckpointHash.has(event.hash)) seqOfCheckpointHash.set(event.hash, event.seq);
     }
     const last = page[page.length - 1];
@@ -175,12 +177,27 @@ export async function verifyChain(
     const observed = observedAtCheckpointSeq.get(headBefore.seq);
     if (headBefore.seq > maxSeq) truncatedUpTo = headBefore.seq;
     else if (observed !== undefined && observed.hash !== headBefore.hash && !seqOfCheckpointHash.has(headBefore.hash)) {
-      findings.add({ kind: 'modified', reason: 'head_differs', seq: headBefore.seq, eventId: observed.id, message: `event ${headBefore.seq} does not have the hash the store recorded for its head` });
+      findings.add({
+        kind: 'modified',
+        reason: 'head_differs',
+        seq: headBefore.seq,
+        eventId: observed.id,
+        message: `event ${headBefore.seq} does not have the hash the store recorded for its head`,
+      });
     }
   }
   if (headAfter !== null && maxSeq > headAfter.seq) {
     for (const entry of chain.entriesAfterSeq(headAfter.seq)) {
-      if (!findings.add({ kind: 'inserted', reason: 'beyond_head', seq: entry.seq, eventId: entry.id, message: `event ${entry.seq} lies beyond the head the store recorded: it was not appended through the store` })) break;
+      if (
+        !findings.add({
+          kind: 'inserted',
+          reason: 'beyond_head',
+          seq: entry.seq,
+          eventId: entry.id,
+          message: `event ${entry.seq} lies beyond the head the store recorded: it was not appended through the store`,
+        })
+      )
+        break;
     }
   }
   let verified = 0;
@@ -188,11 +205,23 @@ export async function verifyChain(
   for (const checkpoint of checkpoints) {
     const status = verifyCheckpointSignature(checkpoint, keys);
     if (status === 'unknown_key') {
-      findings.add({ kind: 'checkpoint_key_unknown', reason: 'key_unknown', seq: checkpoint.seq, eventId: null, message: `checkpoint at seq ${checkpoint.seq} is signed by unknown key ${checkpoint.keyId}` });
+      findings.add({
+        kind: 'checkpoint_key_unknown',
+        reason: 'key_unknown',
+        seq: checkpoint.seq,
+        eventId: null,
+        message: `checkpoint at seq ${checkpoint.seq} is signed by unknown key ${checkpoint.keyId}`,
+      });
       continue;
     }
     if (status === 'invalid') {
-      findings.add({ kind: 'checkpoint_signature_invalid', reason: 'signature_invalid', seq: checkpoint.seq, eventId: null, message: `checkpoint at seq ${checkpoint.seq} has a signature that does not verify` });
+      findings.add({
+        kind: 'checkpoint_signature_invalid',
+        reason: 'signature_invalid',
+        seq: checkpoint.seq,
+        eventId: null,
+        message: `checkpoint at seq ${checkpoint.seq} has a signature that does not verify`,
+      });
       continue;
     }
     const observed = observedAtCheckpointSeq.get(checkpoint.seq);
@@ -224,7 +253,16 @@ export async function verifyChain(
     }
   }
   for (let seq = maxSeq + 1; seq <= truncatedUpTo; seq += 1) {
-    if (!findings.add({ kind: 'removed', reason: 'tail_truncated', seq, eventId: null, message: `event ${seq} is covered by a signed checkpoint but missing from the end of the chain` })) break;
+    if (
+      !findings.add({
+        kind: 'removed',
+        reason: 'tail_truncated',
+        seq,
+        eventId: null,
+        message: `event ${seq} is covered by a signed checkpoint but missing from the end of the chain`,
+      })
+    )
+      break;
   }
 
   return {
@@ -242,22 +280,42 @@ export async function verifyChain(
 function checkEvent(event: StoredAuditEvent, findings: FindingList): boolean {
   const at = { seq: event.seq, eventId: event.id };
   if (!isChainHash(event.hash) || !isChainHash(event.prevHash)) {
-    findings.add({ ...at, kind: 'modified', reason: 'hash_malformed', message: `event ${event.seq} has a malformed hash or previous hash` });
+    findings.add({
+      ...at,
+      kind: 'modified',
+      reason: 'hash_malformed',
+      message: `event ${event.seq} has a malformed hash or previous hash`,
+    });
     return false;
   }
   if (chainLink(event.prevHash, event.body) !== event.hash) {
-    findings.add({ ...at, kind: 'modified', reason: 'hash_mismatch', message: `event ${event.seq}: the stored hash does not match its body and previous hash (the body or the link was changed)` });
+    findings.add({
+      ...at,
+      kind: 'modified',
+      reason: 'hash_mismatch',
+      message: `event ${event.seq}: the stored hash does not match its body and previous hash (the body or the link was changed)`,
+    });
     return false;
   }
   let body: unknown;
   try {
     body = JSON.parse(event.body);
   } catch {
-    findings.add({ ...at, kind: 'modified', reason: 'body_malformed', message: `event ${event.seq}: the body is not JSON (and its hash was recomputed)` });
+    findings.add({
+      ...at,
+      kind: 'modified',
+      reason: 'body_malformed',
+      message: `event ${event.seq}: the body is not JSON (and its hash was recomputed)`,
+    });
     return true;
   }
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-    findings.add({ ...at, kind: 'modified', reason: 'body_malformed', message: `event ${event.seq}: the body is not a JSON object (and its hash was recomputed)` });
+    findings.add({
+      ...at,
+      kind: 'modified',
+      reason: 'body_malformed',
+      message: `event ${event.seq}: the body is not a JSON object (and its hash was recomputed)`,
+    });
     return true;
   }
   let canonical: string | null;
@@ -267,16 +325,32 @@ function checkEvent(event: StoredAuditEvent, findings: FindingList): boolean {
     canonical = null;
   }
   if (canonical !== event.body) {
-    findings.add({ ...at, kind: 'modified', reason: 'body_not_canonical', message: `event ${event.seq}: the body is not in canonical form (and its hash was recomputed)` });
+    findings.add({
+      ...at,
+      kind: 'modified',
+      reason: 'body_not_canonical',
+      message: `event ${event.seq}: the body is not in canonical form (and its hash was recomputed)`,
+    });
   }
   const record = body as Record<string, unknown>;
   if (record['schemaVersion'] !== AUDIT_EVENT_SCHEMA_VERSION) {
-    findings.add({ ...at, kind: 'schema_version_unknown', reason: 'schema_version_unknown', message: `event ${event.seq}: body schema version is not ${AUDIT_EVENT_SCHEMA_VERSION}` });
+    findings.add({
+      ...at,
+      kind: 'schema_version_unknown',
+      reason: 'schema_version_unknown',
+      message: `event ${event.seq}: body schema version is not ${AUDIT_EVENT_SCHEMA_VERSION}`,
+    });
   }
   for (const column of REDUNDANT_COLUMNS) {
     const inBody = Object.prototype.hasOwnProperty.call(record, column) ? record[column] : undefined;
     if (inBody !== event[column]) {
-      findings.add({ ...at, kind: 'column_mismatch', reason: 'column_differs', column, message: `event ${event.seq}: column ${column} differs from the signed body` });
+      findings.add({
+        ...at,
+        kind: 'column_mismatch',
+        reason: 'column_differs',
+        column,
+        message: `event ${event.seq}: column ${column} differs from the signed body`,
+      });
     }
   }
   return true;
@@ -309,7 +383,15 @@ class ChainWindow {
   load(event: StoredAuditEvent, selfValid: boolean): void {
     const position = this.#loaded;
     const duplicate = this.#positionByHash.has(event.hash);
-    this.#entries.set(position, { position, seq: event.seq, id: event.id, hash: event.hash, prevHash: event.prevHash, selfValid, duplicate });
+    this.#entries.set(position, {
+      position,
+      seq: event.seq,
+      id: event.id,
+      hash: event.hash,
+      prevHash: event.prevHash,
+      selfValid,
+      duplicate,
+    });
     if (!duplicate) this.#positionByHash.set(event.hash, position);
     const linkers = this.#linkersByHash.get(event.prevHash);
     if (linkers === undefined) this.#linkersByHash.set(event.prevHash, [position]);
@@ -352,11 +434,18 @@ class ChainWindow {
     // The genesis hash stands for a virtual event just before the first position.
     const parent = event.prevHash === GENESIS_HASH ? -1 : this.#positionByHash.get(event.prevHash);
     if (parent === position - 1) {
-      if (gap || outOfOrder) this.#report(event, 'modified', 'seq_altered', `event ${event.seq} links to its predecessor but its seq was changed`);
+      if (gap || outOfOrder)
+        this.#report(event, 'modified', 'seq_altered', `event ${event.seq} links to its predecessor but its seq was changed`);
       return;
     }
     if (parent !== undefined && parent > position) {
-      this.#report(event, 'reordered', 'predecessor_appears_later', `event ${event.seq} links to an event that appears later`, this.#entries.get(parent)?.seq);
+      this.#report(
+        event,
+        'reordered',
+        'predecessor_appears_later',
+        `event ${event.seq} links to an event that appears later`,
+        this.#entries.get(parent)?.seq,
+      );
       return;
     }
     if (parent !== undefined) {
@@ -364,7 +453,13 @@ class ChainWindow {
       for (let skipped = Math.max(parent + 1, this.#oldest); skipped < position; skipped += 1) {
         const candidate = this.#entries.get(skipped);
         if (candidate === undefined || this.#reported.has(skipped) || this.#isLinked(candidate)) continue;
-        this.#report(candidate, 'inserted', 'skipped_by_successor', `event ${candidate.seq} is not part of the chain: event ${event.seq} links past it`, event.seq);
+        this.#report(
+          candidate,
+          'inserted',
+          'skipped_by_successor',
+          `event ${candidate.seq} is not part of the chain: event ${event.seq} links past it`,
+          event.seq,
+        );
       }
       return;
     }
@@ -372,7 +467,12 @@ class ChainWindow {
     if (previous === undefined) {
       if (gap) this.#removedRange(1, event.seq - 1, 'head_truncated', event.seq);
       else if (event.selfValid) {
-        this.#report(event, 'removed', 'head_truncated', `event ${event.seq} does not link to the genesis hash: earlier events were removed and the rest renumbered`);
+        this.#report(
+          event,
+          'removed',
+          'head_truncated',
+          `event ${event.seq} does not link to the genesis hash: earlier events were removed and the rest renumbered`,
+        );
       }
       return;
     }
@@ -411,7 +511,17 @@ class ChainWindow {
 
   #removedRange(fromSeq: number, toSeq: number, reason: FindingReason, nextSeq: number): void {
     for (let seq = fromSeq; seq <= toSeq; seq += 1) {
-      if (!this.#findings.add({ kind: 'removed', reason, seq, eventId: null, relatedSeq: nextSeq, message: `event ${seq} is missing: event ${nextSeq} links to an event that is not in the chain` })) return;
+      if (
+        !this.#findings.add({
+          kind: 'removed',
+          reason,
+          seq,
+          eventId: null,
+          relatedSeq: nextSeq,
+          message: `event ${seq} is missing: event ${nextSeq} links to an event that is not in the chain`,
+        })
+      )
+        return;
     }
   }
 }

@@ -71,7 +71,8 @@ export class Redactor {
       global: new RegExp(secretPattern.pattern.source, withGlobal(secretPattern.pattern.flags)),
       replace: secretPattern.replace,
     }));
-    this.#prefilter = patterns.length === 0 ? null : new RegExp(patterns.map((secretPattern) => `(?:${secretPattern.pattern.source})`).join('|'), 'i');
+    this.#prefilter =
+      patterns.length === 0 ? null : new RegExp(patterns.map((secretPattern) => `(?:${secretPattern.pattern.source})`).join('|'), 'i');
     this.#fieldPaths = (options.fieldPaths ?? []).map((source) => {
       const parsed = parseFieldPath(source);
       if (parsed === null) throw new InterlockError('CONFIG_INVALID', `redaction field path "${source}" has an empty segment`);
@@ -79,7 +80,8 @@ export class Redactor {
     });
     this.#redactCredentialFields = options.redactCredentialFields ?? true;
     const maxDepth = options.maxDepth ?? REDACTION_DEFAULT_MAX_DEPTH;
-    if (!Number.isInteger(maxDepth) || maxDepth < 1) throw new InterlockError('CONFIG_INVALID', 'redaction max depth must be a positive integer');
+    if (!Number.isInteger(maxDepth) || maxDepth < 1)
+      throw new InterlockError('CONFIG_INVALID', 'redaction max depth must be a positive integer');
     this.#maxDepth = maxDepth;
   }
 
@@ -109,21 +111,36 @@ export class Redactor {
     }
     const toJson = (value as { toJSON?: unknown }).toJSON;
     if (typeof toJson === 'function') return this.#walk(toJson.call(value) as unknown, path, depth + 1, redactions);
+    // `path` is one stack pushed and popped along the walk (redactions format it on the spot),
+    // so no path array is copied per node.
     if (Array.isArray(value)) {
-      return value.map((item: unknown, index) => this.#child(item, [...path, index], depth, redactions));
+      return value.map((item: unknown, index) => {
+        path.push(index);
+        const output = this.#child(item, path, depth, redactions);
+        path.pop();
+        return output;
+      });
     }
     const copy: Record<string, unknown> = {};
     for (const key of Object.keys(value)) {
       const item = (value as Record<string, unknown>)[key];
       const outputKey = this.#redactKey(key, copy, path, redactions);
-      const childPath = [...path, outputKey];
+      path.push(outputKey);
       let output: unknown;
-      if (this.#redactCredentialFields && typeof item === 'string' && item !== REDACTED && item.length > 0 && CREDENTIAL_FIELD_NAME.test(key) && !this.#matchesFieldPath(childPath)) {
-        redactions.add(childPath, 'secret_pattern', 'credential_field_name');
+      if (
+        this.#redactCredentialFields &&
+        typeof item === 'string' &&
+        item !== REDACTED &&
+        item.length > 0 &&
+        CREDENTIAL_FIELD_NAME.test(key) &&
+        !this.#matchesFieldPath(path)
+      ) {
+        redactions.add(path, 'secret_pattern', 'credential_field_name');
         output = REDACTED;
       } else {
-        output = this.#child(item, childPath, depth, redactions);
+        output = this.#child(item, path, depth, redactions);
       }
+      path.pop();
       // defineProperty, not assignment: a hostile key such as "__proto__" must stay plain data.
       Object.defineProperty(copy, outputKey, { value: output, enumerable: true, writable: true, configurable: true });
     }
