@@ -7,6 +7,7 @@ import { chainDrafts } from './chain-append.js';
 import { createMigrationsTable, pendingMigrations } from './migrations.js';
 import { insertAppliedMigration, insertAuditEvents, selectAppliedMigrations, selectHead, updateHead } from './queries.js';
 import { createSqliteQueryBuilder } from './sqlite-query-builder.js';
+import { SqliteCheckpointer } from './sqlite-checkpointer.js';
 import { SqlStore } from './sql-store.js';
 import type { AuditEventDraft, ChainLink, Durability, StoredAuditEvent } from './store.js';
 
@@ -35,11 +36,14 @@ export class SqliteStore extends SqlStore {
   private readonly durable: boolean;
   /** Prepared on first use: the tables exist only after migrations. */
   private appendTransaction: AppendTransaction | null = null;
+  private checkpointer: SqliteCheckpointer | null = null;
+  private readonly path: string;
 
   constructor(options: SqliteStoreOptions) {
     super('sqlite', createSqliteQueryBuilder());
     this.connection = openConnection(options);
     this.durable = options.durability === 'durable';
+    this.path = options.path;
   }
 
   protected override async execute<Row>(query: Compilable<Row>): Promise<Row[]> {
@@ -126,9 +130,12 @@ export class SqliteStore extends SqlStore {
       }
     });
     migrate.immediate();
+    // The log is copied into the database by a worker once the tables exist.
+    this.checkpointer ??= new SqliteCheckpointer({ path: this.path, durable: this.durable });
   }
 
   protected override async closeConnections(): Promise<void> {
+    await this.checkpointer?.stop();
     this.statements.clear();
     this.connection.close();
   }
@@ -192,6 +199,8 @@ function openConnection(options: SqliteStoreOptions): BetterSqlite3.Database {
     connection.pragma('journal_mode = WAL');
     connection.pragma(`busy_timeout = ${Math.trunc(busyTimeoutMs)}`);
     connection.pragma('foreign_keys = ON');
+    // The checkpointer worker keeps the log short; this only bounds it if the worker cannot.
+    connection.pragma('wal_autocheckpoint = 20000');
     connection.pragma(`synchronous = ${options.durability === 'durable' ? 'FULL' : 'NORMAL'}`);
     return connection;
   } catch (error) {
