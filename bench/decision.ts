@@ -144,7 +144,10 @@ export function realisticPolicy(index: number, total: number): string {
 /** The operation the n-th realistic policy is about: consecutive groups of four share one. */
 function realisticTarget(index: number): { tool: number; operation: { name: string; effect: Effect } } {
   const group = Math.floor(index / 4);
-  return { tool: group % TOOLS, operation: OPERATIONS[Math.floor(group / TOOLS) % OPERATIONS.length] ?? { name: 'lookup', effect: 'read' } };
+  return {
+    tool: group % TOOLS,
+    operation: OPERATIONS[Math.floor(group / TOOLS) % OPERATIONS.length] ?? { name: 'lookup', effect: 'read' },
+  };
 }
 
 function realisticAgent(index: number): string {
@@ -160,11 +163,20 @@ function realisticRequests(count: number, policyCount: number, delegated: boolea
     const { tool, operation } = realisticTarget(policy);
     requests.push({
       agent: { agentId: realisticAgent(policy), tenant: 'acme', environment: 'prod', stage: 'governed', owner: 'platform', tokenId: null },
-      actingFor: delegated && index % 2 === 0 ? { userId: `user-${index % 200}`, tenant: 'acme', roles: [`role-${index % 7}`, 'support'], issuer: 'sso' } : null,
+      actingFor:
+        delegated && index % 2 === 0
+          ? { userId: `user-${index % 200}`, tenant: 'acme', roles: [`role-${index % 7}`, 'support'], issuer: 'sso' }
+          : null,
       tool: `tool${tool}`,
       operation: operation.name,
       effect: operation.effect,
-      arguments: { record_id: `r-${index}`, amount: (index % 1000) + 0.5, count: index % 150, tags: ['a', index % 9 === 0 ? 'blocked' : 'b'], note: 'routine' },
+      arguments: {
+        record_id: `r-${index}`,
+        amount: (index % 1000) + 0.5,
+        count: index % 150,
+        tags: ['a', index % 9 === 0 ? 'blocked' : 'b'],
+        note: 'routine',
+      },
       environment: 'prod',
       risk: { score: index % 100, taintedArgs: index % 13 === 0 ? ['record_id'] : [] },
       entities: [`record:r-${index}`],
@@ -180,11 +192,19 @@ function syntheticRequests(count: number, delegated: boolean): PolicyRequest[] {
     const operation = OPERATIONS[index % OPERATIONS.length] ?? OPERATIONS[0];
     requests.push({
       agent: { agentId: `agent-${index % 10}`, tenant: 'acme', environment: 'prod', stage: 'governed', owner: 'platform', tokenId: null },
-      actingFor: delegated ? { userId: `user-${index % 50}`, tenant: 'acme', roles: [`role-${index % 7}`, 'support'], issuer: 'sso' } : null,
+      actingFor: delegated
+        ? { userId: `user-${index % 50}`, tenant: 'acme', roles: [`role-${index % 7}`, 'support'], issuer: 'sso' }
+        : null,
       tool: `tool${tool}`,
       operation: operation?.name ?? 'lookup',
       effect: operation?.effect ?? 'read',
-      arguments: { record_id: `r-${index}`, amount: (index % 1000) + 0.5, count: index % 150, tags: ['a', index % 9 === 0 ? 'blocked' : 'b'], note: 'routine' },
+      arguments: {
+        record_id: `r-${index}`,
+        amount: (index % 1000) + 0.5,
+        count: index % 150,
+        tags: ['a', index % 9 === 0 ? 'blocked' : 'b'],
+        note: 'routine',
+      },
       environment: 'prod',
       risk: { score: index % 100, taintedArgs: [] },
       entities: [`record:r-${index}`],
@@ -203,11 +223,14 @@ export async function benchDecisions(options: DecisionBenchOptions = {}): Promis
   const rows: DecisionBenchRow[] = [];
   for (const policyCount of [10, 100, 1_000]) {
     const realistic = (options.mix ?? 'realistic') === 'realistic';
-    const policy = (index: number): string => (realistic ? realisticPolicy(index, policyCount) : syntheticPolicy(index, policyCount, options.broadShare));
+    const policy = (index: number): string =>
+      realistic ? realisticPolicy(index, policyCount) : syntheticPolicy(index, policyCount, options.broadShare);
     const content = Array.from({ length: policyCount }, (_, index) => policy(index)).join('\n');
     const result = compileBundle([{ path: 'synthetic.cedar', content }], registry);
     if (!result.ok) throw new Error(`synthetic bundle refused:\n${formatBundleReport(result.report)}`);
-    const requests = realistic ? realisticRequests(1_000, policyCount, options.delegated ?? false) : syntheticRequests(1_000, options.delegated ?? false);
+    const requests = realistic
+      ? realisticRequests(1_000, policyCount, options.delegated ?? false)
+      : syntheticRequests(1_000, options.delegated ?? false);
     let errors = 0;
     const kinds = { allow: 0, deny: 0, require_approval: 0 };
     for (let index = 0; index < WARM_UP; index += 1) decideWithBundle(result.bundle, requests[index % requests.length] as PolicyRequest);
@@ -224,7 +247,13 @@ export async function benchDecisions(options: DecisionBenchOptions = {}): Promis
     if (errors > 0) throw new Error(`${errors} synthetic decisions failed closed; the bench would measure the wrong path`);
     timings.sort((left, right) => left - right);
     const mean = timings.reduce((sum, value) => sum + value, 0) / timings.length;
-    rows.push({ policies: policyCount, p50Micros: round(percentile(timings, 0.5)), p99Micros: round(percentile(timings, 0.99)), meanMicros: round(mean), outcomes: kinds });
+    rows.push({
+      policies: policyCount,
+      p50Micros: round(percentile(timings, 0.5)),
+      p99Micros: round(percentile(timings, 0.99)),
+      meanMicros: round(mean),
+      outcomes: kinds,
+    });
     await new Promise((resolve) => setImmediate(resolve));
   }
   return rows;
@@ -238,7 +267,9 @@ function round(value: number): number {
  * The floor on this machine: one statefulIsAuthorized call with a single unconditional policy,
  * first with an empty request, then with the full context and entities one decision carries.
  */
-export function benchCedarFloor(samples = DEFAULT_SAMPLES): Array<{ label: string; p50Micros: number; p99Micros: number; meanMicros: number }> {
+export function benchCedarFloor(
+  samples = DEFAULT_SAMPLES,
+): Array<{ label: string; p50Micros: number; p99Micros: number; meanMicros: number }> {
   const setId = 'interlock-bench-floor';
   preparsePolicySet(setId, { staticPolicies: { floor: 'permit(principal, action, resource);' } });
   const principal = { type: 'Interlock::Agent', id: 'agent-0' };
@@ -262,7 +293,8 @@ export function benchCedarFloor(samples = DEFAULT_SAMPLES): Array<{ label: strin
     { label: 'full context and entities', context: fullContext, entities: fullEntities },
   ];
   const rows = cases.map(({ label, context, entities }) => {
-    const call = () => statefulIsAuthorized({ principal, action, resource, context, entities, preparsedPolicySetId: setId, validateRequest: false });
+    const call = () =>
+      statefulIsAuthorized({ principal, action, resource, context, entities, preparsedPolicySetId: setId, validateRequest: false });
     for (let index = 0; index < WARM_UP; index += 1) call();
     const timings = new Array<number>(samples);
     for (let index = 0; index < samples; index += 1) {
@@ -283,18 +315,26 @@ function printTable(title: string, rows: readonly DecisionBenchRow[]): void {
   console.log('policies   p50 µs   p99 µs   mean µs   allow / deny / approval');
   for (const row of rows) {
     const outcomes = row.outcomes === undefined ? '' : `   ${row.outcomes.allow} / ${row.outcomes.deny} / ${row.outcomes.require_approval}`;
-    console.log(`${String(row.policies).padStart(8)} ${row.p50Micros.toFixed(1).padStart(8)} ${row.p99Micros.toFixed(1).padStart(8)} ${row.meanMicros.toFixed(1).padStart(9)}${outcomes}`);
+    console.log(
+      `${String(row.policies).padStart(8)} ${row.p50Micros.toFixed(1).padStart(8)} ${row.p99Micros.toFixed(1).padStart(8)} ${row.meanMicros.toFixed(1).padStart(9)}${outcomes}`,
+    );
   }
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  console.log(`machine: ${cpus()[0]?.model ?? 'unknown'} × ${cpus().length}, Node ${process.version}, load ${loadavg().map((value) => value.toFixed(2)).join(' ')}\n`);
+  console.log(
+    `machine: ${cpus()[0]?.model ?? 'unknown'} × ${cpus().length}, Node ${process.version}, load ${loadavg()
+      .map((value) => value.toFixed(2))
+      .join(' ')}\n`,
+  );
   printTable('decide(), realistic mix, agent only', await benchDecisions());
   printTable('decide(), realistic mix, half the calls acting for a user', await benchDecisions({ delegated: true }));
   printTable('decide(), worst case: 10% broad policies, agent only', await benchDecisions({ mix: 'broad' }));
   printTable('decide(), worst case: 10% broad policies, acting for a user', await benchDecisions({ mix: 'broad', delegated: true }));
   console.log('floor: one statefulIsAuthorized call, one unconditional policy');
   for (const row of benchCedarFloor()) {
-    console.log(`  ${row.label.padEnd(28)} p50 ${row.p50Micros.toFixed(1)} µs   p99 ${row.p99Micros.toFixed(1)} µs   mean ${row.meanMicros.toFixed(1)} µs`);
+    console.log(
+      `  ${row.label.padEnd(28)} p50 ${row.p50Micros.toFixed(1)} µs   p99 ${row.p99Micros.toFixed(1)} µs   mean ${row.meanMicros.toFixed(1)} µs`,
+    );
   }
 }

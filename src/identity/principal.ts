@@ -26,6 +26,4 @@ export interface Principal {
 }
 
 /** What a door presents to authenticate a call. In-process is only offered by the SDK. */
-export type Credential =
-  | { readonly kind: 'token'; readonly token: string }
-  | { readonly kind: 'in_process'; readonly agentId: string };
+export type Credential = { readonly kind: 'token'; readonly token: string } | { readonly kind: 'in_process'; readonly agentId: string };

@@ -28,11 +28,15 @@ export function readAnnotations(
   annotations: Readonly<Record<string, string>>,
 ): { ok: true; value: PolicyAnnotations } | { ok: false; problems: AnnotationProblem[] } {
   const problems: AnnotationProblem[] = [];
-  const get = (name: string): string | undefined => (Object.prototype.hasOwnProperty.call(annotations, name) ? annotations[name] : undefined);
+  const get = (name: string): string | undefined =>
+    Object.prototype.hasOwnProperty.call(annotations, name) ? annotations[name] : undefined;
 
   for (const name of Object.keys(annotations)) {
     if (!KNOWN_ANNOTATIONS.includes(name)) {
-      problems.push({ annotation: name, message: `unknown annotation @${name}; known annotations: ${KNOWN_ANNOTATIONS.map((known) => `@${known}`).join(', ')}` });
+      problems.push({
+        annotation: name,
+        message: `unknown annotation @${name}; known annotations: ${KNOWN_ANNOTATIONS.map((known) => `@${known}`).join(', ')}`,
+      });
     } else if (effect === 'forbid' && OBLIGATION_ANNOTATIONS.includes(name)) {
       problems.push({ annotation: name, message: `@${name} is an obligation and belongs on a permit policy; a forbid always denies` });
     }
@@ -46,7 +50,8 @@ export function readAnnotations(
   const approvalRole = get('approval');
   const quorumText = get('quorum');
   let approval: ApprovalObligation | null = null;
-  if (approvalRole !== undefined && approvalRole.trim() === '') problems.push({ annotation: 'approval', message: '@approval needs the approver role, e.g. @approval("finance-approver")' });
+  if (approvalRole !== undefined && approvalRole.trim() === '')
+    problems.push({ annotation: 'approval', message: '@approval needs the approver role, e.g. @approval("finance-approver")' });
   let quorum = 1;
   if (quorumText !== undefined) {
     if (approvalRole === undefined) problems.push({ annotation: 'quorum', message: '@quorum only makes sense with @approval' });
@@ -63,7 +68,10 @@ export function readAnnotations(
   if (redactText !== undefined) {
     for (const field of redactText.split(',').map((part) => part.trim())) {
       if (!FIELD_PATH.test(field)) {
-        problems.push({ annotation: 'redact', message: `@redact takes comma-separated dotted paths such as "card.number,email"; "${field}" is not one` });
+        problems.push({
+          annotation: 'redact',
+          message: `@redact takes comma-separated dotted paths such as "card.number,email"; "${field}" is not one`,
+        });
       } else {
         redactFields.push(field);
       }

@@ -35,10 +35,16 @@ export function argumentsShape(schema: Readonly<Record<string, unknown>>): Argum
   return { shape, omitted };
 }
 
-function recordShape(schema: Readonly<Record<string, unknown>>, path: string, omitted: string[]): Extract<ArgumentShape, { kind: 'record' }> | null {
+function recordShape(
+  schema: Readonly<Record<string, unknown>>,
+  path: string,
+  omitted: string[],
+): Extract<ArgumentShape, { kind: 'record' }> | null {
   const properties = schema['properties'];
   if (!isPlainObject(properties)) return null;
-  const required = new Set(Array.isArray(schema['required']) ? schema['required'].filter((name): name is string => typeof name === 'string') : []);
+  const required = new Set(
+    Array.isArray(schema['required']) ? schema['required'].filter((name): name is string => typeof name === 'string') : [],
+  );
   const attributes = new Map<string, RecordAttribute>();
   for (const name of Object.keys(properties).sort()) {
     const childPath = path === '' ? name : `${path}.${name}`;
@@ -53,7 +59,11 @@ function recordShape(schema: Readonly<Record<string, unknown>>, path: string, om
   return { kind: 'record', attributes };
 }
 
-function propertyShape(schema: Readonly<Record<string, unknown>>, path: string, omitted: string[]): { shape: ArgumentShape; nullable: boolean } | null {
+function propertyShape(
+  schema: Readonly<Record<string, unknown>>,
+  path: string,
+  omitted: string[],
+): { shape: ArgumentShape; nullable: boolean } | null {
   const declared = schema['type'];
   let typeName: string | undefined;
   let nullable = false;
@@ -73,7 +83,12 @@ function propertyShape(schema: Readonly<Record<string, unknown>>, path: string, 
   return shape === null ? null : { shape, nullable };
 }
 
-function namedTypeShape(typeName: string, schema: Readonly<Record<string, unknown>>, path: string, omitted: string[]): ArgumentShape | null {
+function namedTypeShape(
+  typeName: string,
+  schema: Readonly<Record<string, unknown>>,
+  path: string,
+  omitted: string[],
+): ArgumentShape | null {
   switch (typeName) {
     case 'string':
       return { kind: 'string' };

@@ -44,7 +44,9 @@ export function bundleVersion(files: readonly BundleFile[]): string {
  * Reads the policy and test files of a bundle directory, recursively and in sorted order. Hidden
  * entries and symbolic links are skipped; oversized files and unreadable directories are problems.
  */
-export async function readBundleDirectory(directory: string): Promise<{ ok: true; files: BundleFile[] } | { ok: false; problems: BundleProblem[] }> {
+export async function readBundleDirectory(
+  directory: string,
+): Promise<{ ok: true; files: BundleFile[] } | { ok: false; problems: BundleProblem[] }> {
   const files: BundleFile[] = [];
   const problems: BundleProblem[] = [];
   const problem = (file: string | null, message: string): void => {

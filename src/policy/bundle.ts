@@ -49,7 +49,10 @@ export function compileBundle(files: readonly BundleFile[], registry: Registry, 
   const version = bundleVersion(sorted);
   const problems: BundleProblem[] = [];
   const warnings: BundleProblem[] = [];
-  const refuse = (tests: readonly PolicyTestResult[] = []): BundleLoadResult => ({ ok: false, report: { version, problems, warnings, tests } });
+  const refuse = (tests: readonly PolicyTestResult[] = []): BundleLoadResult => ({
+    ok: false,
+    report: { version, problems, warnings, tests },
+  });
   const schema = generateCedarSchema(registry);
 
   const parsed = new Map<string, ParsedPolicy>();
@@ -60,14 +63,30 @@ export function compileBundle(files: readonly BundleFile[], registry: Registry, 
       const existing = parsed.get(result.id);
       if (existing !== undefined) {
         const first = `${existing.policy.file}:${existing.policy.line}`;
-        problems.push(problemAt('parse', source, file.content, result.id, null, `policy id ${JSON.stringify(result.id)} is already used by the policy at ${first}; @id must be unique in a bundle`));
+        problems.push(
+          problemAt(
+            'parse',
+            source,
+            file.content,
+            result.id,
+            null,
+            `policy id ${JSON.stringify(result.id)} is already used by the policy at ${first}; @id must be unique in a bundle`,
+          ),
+        );
         continue;
       }
       parsed.set(result.id, { source, fileContent: file.content, policy: result });
     }
   }
   if (parsed.size === 0 && problems.length === 0) {
-    problems.push({ stage: 'parse', file: null, policyId: null, line: null, column: null, message: 'the bundle holds no policies (no *.cedar file, or only comments)' });
+    problems.push({
+      stage: 'parse',
+      file: null,
+      policyId: null,
+      line: null,
+      column: null,
+      message: 'the bundle holds no policies (no *.cedar file, or only comments)',
+    });
   }
 
   const testCases: PolicyTestCase[] = [];
@@ -94,7 +113,14 @@ export function compileBundle(files: readonly BundleFile[], registry: Registry, 
 
   const tests = runPolicyTests(bundle, testCases, options.authorize === undefined ? {} : { authorize: options.authorize });
   for (const failed of tests.filter((result) => !result.passed)) {
-    problems.push({ stage: 'test', file: failed.file, policyId: null, line: failed.line, column: null, message: `test case "${failed.name}" failed: ${failed.failures.join('; ')}` });
+    problems.push({
+      stage: 'test',
+      file: failed.file,
+      policyId: null,
+      line: failed.line,
+      column: null,
+      message: `test case "${failed.name}" failed: ${failed.failures.join('; ')}`,
+    });
   }
   if (problems.length > 0) {
     releaseBundle(bundle);
@@ -123,10 +149,16 @@ export function bundleRefusal(report: BundleReport): InterlockError {
   });
 }
 
-function parsePolicy(source: PolicySource, fileContent: string, tools: ReadonlySet<string>, problems: BundleProblem[]): CompiledPolicy | null {
+function parsePolicy(
+  source: PolicySource,
+  fileContent: string,
+  tools: ReadonlySet<string>,
+  problems: BundleProblem[],
+): CompiledPolicy | null {
   const answer = policyToJson(source.text);
   if (answer.type !== 'success') {
-    for (const error of answer.errors) problems.push(problemAt('parse', source, fileContent, null, firstOffset(error), describeCedarError(error)));
+    for (const error of answer.errors)
+      problems.push(problemAt('parse', source, fileContent, null, firstOffset(error), describeCedarError(error)));
     return null;
   }
   const json: PolicyJson = answer.json;
@@ -137,25 +169,57 @@ function parsePolicy(source: PolicySource, fileContent: string, tools: ReadonlyS
   let failed = false;
   if (!read.ok) {
     for (const annotationProblem of read.problems) {
-      problems.push(problemAt('annotation', source, fileContent, idLabel, annotationOffset(source.text, annotationProblem.annotation), annotationProblem.message));
+      problems.push(
+        problemAt(
+          'annotation',
+          source,
+          fileContent,
+          idLabel,
+          annotationOffset(source.text, annotationProblem.annotation),
+          annotationProblem.message,
+        ),
+      );
     }
     failed = true;
   }
   for (const tool of unknownTools(json, tools)) {
-    problems.push(problemAt('validation', source, fileContent, idLabel, toolOffset(source.text, tool), `unknown tool ${JSON.stringify(tool)}: Interlock::Tool::${JSON.stringify(tool)} is not in the registry`));
+    problems.push(
+      problemAt(
+        'validation',
+        source,
+        fileContent,
+        idLabel,
+        toolOffset(source.text, tool),
+        `unknown tool ${JSON.stringify(tool)}: Interlock::Tool::${JSON.stringify(tool)} is not in the registry`,
+      ),
+    );
     failed = true;
   }
   if (failed || !read.ok) return null;
   const id = read.value.id ?? fallbackId;
-  return { id, file: source.file, line: policyStart(source, fileContent).line, effect: json.effect, annotations: read.value, text: source.text, json };
+  return {
+    id,
+    file: source.file,
+    line: policyStart(source, fileContent).line,
+    effect: json.effect,
+    annotations: read.value,
+    text: source.text,
+    json,
+  };
 }
 
-function validatePolicies(schemaJson: Parameters<typeof validate>[0]['schema'], parsed: ReadonlyMap<string, ParsedPolicy>, problems: BundleProblem[], warnings: BundleProblem[]): void {
+function validatePolicies(
+  schemaJson: Parameters<typeof validate>[0]['schema'],
+  parsed: ReadonlyMap<string, ParsedPolicy>,
+  problems: BundleProblem[],
+  warnings: BundleProblem[],
+): void {
   const staticPolicies: Record<string, string> = {};
   for (const [id, entry] of parsed) staticPolicies[id] = entry.source.text;
   const answer = validate({ schema: schemaJson, policies: { staticPolicies }, validationSettings: { mode: 'strict' } });
   if (answer.type === 'failure') {
-    for (const error of answer.errors) problems.push({ stage: 'validation', file: null, policyId: null, line: null, column: null, message: describeCedarError(error) });
+    for (const error of answer.errors)
+      problems.push({ stage: 'validation', file: null, policyId: null, line: null, column: null, message: describeCedarError(error) });
     return;
   }
   const place = (stage: 'validation', policyId: string, error: DetailedError): BundleProblem => {
@@ -168,9 +232,18 @@ function validatePolicies(schemaJson: Parameters<typeof validate>[0]['schema'], 
 }
 
 /** A problem located in its file: at Cedar's byte offset within the policy when known, else at the policy's start. */
-function problemAt(stage: BundleProblem['stage'], source: PolicySource, fileContent: string, policyId: string | null, byteOffsetInPolicy: number | null, message: string): BundleProblem {
+function problemAt(
+  stage: BundleProblem['stage'],
+  source: PolicySource,
+  fileContent: string,
+  policyId: string | null,
+  byteOffsetInPolicy: number | null,
+  message: string,
+): BundleProblem {
   const position =
-    byteOffsetInPolicy === null ? policyStart(source, fileContent) : positionAt(fileContent, source.offset + characterOffset(source.text, byteOffsetInPolicy));
+    byteOffsetInPolicy === null
+      ? policyStart(source, fileContent)
+      : positionAt(fileContent, source.offset + characterOffset(source.text, byteOffsetInPolicy));
   return { stage, file: source.file, policyId, line: position.line, column: position.column, message };
 }
 

@@ -15,7 +15,11 @@ export const NO_BUNDLE_VERSION = 'none';
  * whatever goes wrong — no bundle, unknown operation, a Cedar failure, an errored policy, an
  * unexpected answer, any exception — the result is a deny with `errors` filled. It never throws.
  */
-export function decideWithBundle(bundle: PolicyBundle | null, request: PolicyRequest, authorize: CedarAuthorizer = statefulIsAuthorized): Decision {
+export function decideWithBundle(
+  bundle: PolicyBundle | null,
+  request: PolicyRequest,
+  authorize: CedarAuthorizer = statefulIsAuthorized,
+): Decision {
   const bundleVersion = bundle?.version ?? NO_BUNDLE_VERSION;
   try {
     return decideOrThrow(bundle, request, authorize);
@@ -38,14 +42,26 @@ function decideOrThrow(bundle: PolicyBundle | null, request: PolicyRequest, auth
   if (bundle.lifecycle.released) throw new PolicyEvaluationFailure([`policy bundle ${bundle.version} was retired`]);
   const slice = bundle.slices.get(`${request.tool}.${request.operation}`);
   if (slice === undefined || slice.tool !== request.tool || slice.operation !== request.operation) {
-    throw new PolicyEvaluationFailure([`operation ${request.tool}.${request.operation} is not in the registry this bundle was compiled against`]);
+    throw new PolicyEvaluationFailure([
+      `operation ${request.tool}.${request.operation} is not in the registry this bundle was compiled against`,
+    ]);
   }
   if (slice.effect !== request.effect) {
-    throw new PolicyEvaluationFailure([`operation ${slice.qualifiedName} is declared ${slice.effect} but the request says ${request.effect}`]);
+    throw new PolicyEvaluationFailure([
+      `operation ${slice.qualifiedName} is declared ${slice.effect} but the request says ${request.effect}`,
+    ]);
   }
   const context = requestContext(request, slice);
   const agentSet = bundle.evaluationSets.setFor(slice, AGENT_TYPE, request.agent.agentId);
-  const agentSide = evaluateSide(bundle, slice, agentSet, agentPrincipal(request.agent), `agent ${request.agent.agentId}`, context, authorize);
+  const agentSide = evaluateSide(
+    bundle,
+    slice,
+    agentSet,
+    agentPrincipal(request.agent),
+    `agent ${request.agent.agentId}`,
+    context,
+    authorize,
+  );
   if (request.actingFor === null) return { ...agentSide, bundleVersion: bundle.version, errors: [] };
 
   const user = request.actingFor;
@@ -54,7 +70,11 @@ function decideOrThrow(bundle: PolicyBundle | null, request: PolicyRequest, auth
     const userSet = bundle.evaluationSets.setFor(slice, USER_TYPE, user.userId);
     userSide = evaluateSide(bundle, slice, userSet, userPrincipal(user), `user ${user.userId}`, context, authorize);
   } catch (error) {
-    if (error instanceof PolicyEvaluationFailure) throw new PolicyEvaluationFailure(error.errors.map((message) => `user side: ${message}`), error.policyIds.map((id) => `user:${id}`));
+    if (error instanceof PolicyEvaluationFailure)
+      throw new PolicyEvaluationFailure(
+        error.errors.map((message) => `user side: ${message}`),
+        error.policyIds.map((id) => `user:${id}`),
+      );
     throw error;
   }
   return { ...intersect(agentSide, userSide), bundleVersion: bundle.version, errors: [] };
@@ -75,7 +95,10 @@ function intersect(agentSide: SideDecision, userSide: SideDecision): SideDecisio
   }
   const agentApproval = agentSide.obligations.approval;
   const userApproval = userSide.obligations.approval;
-  const approval = userApproval !== null && isStronger(userApproval, userIds[0] ?? '', agentApproval, agentSide.policyIds[0] ?? '') ? userApproval : agentApproval;
+  const approval =
+    userApproval !== null && isStronger(userApproval, userIds[0] ?? '', agentApproval, agentSide.policyIds[0] ?? '')
+      ? userApproval
+      : agentApproval;
   return {
     kind: approval === null ? 'allow' : 'require_approval',
     reasons: [...agentReasons, ...userReasons],

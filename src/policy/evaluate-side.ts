@@ -41,7 +41,9 @@ export function evaluateSide(
 
   // Filled by index rather than push; see the note on arrays below.
   const principalJson = principalEntity(principal, set.entityAttributes);
-  const entities = new Array<EntityJson>((principalJson === null ? 0 : 1) + (set.toolEntity === null ? 0 : 1) + (set.actionEntity === null ? 0 : 1));
+  const entities = new Array<EntityJson>(
+    (principalJson === null ? 0 : 1) + (set.toolEntity === null ? 0 : 1) + (set.actionEntity === null ? 0 : 1),
+  );
   let next = 0;
   if (principalJson !== null) entities[next++] = principalJson;
   if (set.toolEntity !== null) entities[next++] = set.toolEntity;
@@ -60,9 +62,11 @@ export function evaluateSide(
   if (answer.type === 'failure') {
     throw new PolicyEvaluationFailure(answer.errors.map((error) => bounded(`Cedar: ${error.message}`)));
   }
-  if (answer.type !== 'success' || answer.response === undefined) throw new PolicyEvaluationFailure(['Cedar answered in an unexpected shape']);
+  if (answer.type !== 'success' || answer.response === undefined)
+    throw new PolicyEvaluationFailure(['Cedar answered in an unexpected shape']);
   const { decision, diagnostics } = answer.response;
-  if (!Array.isArray(diagnostics?.errors) || !Array.isArray(diagnostics.reason)) throw new PolicyEvaluationFailure(['Cedar answered without diagnostics']);
+  if (!Array.isArray(diagnostics?.errors) || !Array.isArray(diagnostics.reason))
+    throw new PolicyEvaluationFailure(['Cedar answered without diagnostics']);
   if (diagnostics.errors.length > 0) {
     throw new PolicyEvaluationFailure(
       diagnostics.errors.map((error) => bounded(`policy ${error.policyId}: ${error.error.message}`)),
@@ -74,7 +78,8 @@ export function evaluateSide(
   // in the deoptimiser) when an inlined push changes an array's element kind under optimised code.
   const reason = diagnostics.reason;
   const count = reason.length;
-  if (decision !== 'deny' && decision !== 'allow') throw new PolicyEvaluationFailure([`Cedar returned an unknown decision ${JSON.stringify(decision)}`]);
+  if (decision !== 'deny' && decision !== 'allow')
+    throw new PolicyEvaluationFailure([`Cedar returned an unknown decision ${JSON.stringify(decision)}`]);
   if (count === 0) {
     if (decision === 'deny') return deny([noPermit], []);
     throw new PolicyEvaluationFailure(['Cedar allowed without citing a permit policy']);
@@ -91,7 +96,8 @@ export function evaluateSide(
     const policyId = String(reason[index]);
     const policy = bundle.policies.get(policyId);
     if (policy === undefined) throw new PolicyEvaluationFailure([`Cedar named an unknown policy ${JSON.stringify(policyId)}`]);
-    if (policy.effect !== expectedEffect) throw new PolicyEvaluationFailure([`Cedar decided ${decision} citing ${policy.effect} policy ${policy.id}`]);
+    if (policy.effect !== expectedEffect)
+      throw new PolicyEvaluationFailure([`Cedar decided ${decision} citing ${policy.effect} policy ${policy.id}`]);
     const annotations = policy.annotations;
     policyIds[index] = policy.id;
     reasons[index] = annotations.reason ?? (decision === 'deny' ? `forbidden by policy ${policy.id}` : `permitted by policy ${policy.id}`);
@@ -107,7 +113,11 @@ export function evaluateSide(
   }
   if (decision === 'deny') return deny(reasons, policyIds);
   const allReasons = approvalReasons === '' ? reasons : reasons.concat(approvalReasons.slice(1).split('\n'));
-  const obligations: Obligations = { approval, redactFields: redactFields.length === 0 ? redactFields : [...new Set(redactFields)].sort(), readOnly };
+  const obligations: Obligations = {
+    approval,
+    redactFields: redactFields.length === 0 ? redactFields : [...new Set(redactFields)].sort(),
+    readOnly,
+  };
   return { kind: approval === null ? 'allow' : 'require_approval', reasons: allReasons, policyIds, obligations };
 }
 
@@ -115,7 +125,12 @@ export function evaluateSide(
  * The shared decision type carries one approval. When several determining policies ask for one,
  * the highest quorum wins; ties go to the first policy id, so the choice is deterministic.
  */
-export function isStronger(candidate: ApprovalObligation, candidateId: string, current: ApprovalObligation | null, currentId: string): boolean {
+export function isStronger(
+  candidate: ApprovalObligation,
+  candidateId: string,
+  current: ApprovalObligation | null,
+  currentId: string,
+): boolean {
   if (current === null) return true;
   if (candidate.quorum !== current.quorum) return candidate.quorum > current.quorum;
   return candidateId < currentId;

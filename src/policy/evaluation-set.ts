@@ -61,5 +61,7 @@ export function releaseEvaluationSet(set: EvaluationSet): void {
 }
 
 function mentionsEffectGroup(policy: CompiledPolicy): boolean {
-  return entityReferences(policy.json).some((reference) => reference.type === ACTION_TYPE && (EFFECT_GROUPS as readonly string[]).includes(reference.id));
+  return entityReferences(policy.json).some(
+    (reference) => reference.type === ACTION_TYPE && (EFFECT_GROUPS as readonly string[]).includes(reference.id),
+  );
 }

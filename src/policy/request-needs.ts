@@ -112,7 +112,12 @@ class NeedsReader {
     }
     const attribute = body['attr'];
     // `e has a.b` arrives as a list of attribute names.
-    const names = typeof attribute === 'string' ? [attribute] : Array.isArray(attribute) && attribute.every((name) => typeof name === 'string') ? (attribute as string[]) : null;
+    const names =
+      typeof attribute === 'string'
+        ? [attribute]
+        : Array.isArray(attribute) && attribute.every((name) => typeof name === 'string')
+          ? (attribute as string[])
+          : null;
     const first = names?.[0];
     if (names === null || first === undefined) {
       this.everything = true;
@@ -190,5 +195,7 @@ export function pruneRecord(value: Readonly<Record<string, CedarValueJson>>, nee
 }
 
 function isPlainRecord(value: CedarValueJson): value is Record<string, CedarValueJson> {
-  return isRecord(value) && !Object.prototype.hasOwnProperty.call(value, '__extn') && !Object.prototype.hasOwnProperty.call(value, '__entity');
+  return (
+    isRecord(value) && !Object.prototype.hasOwnProperty.call(value, '__extn') && !Object.prototype.hasOwnProperty.call(value, '__entity')
+  );
 }

@@ -41,7 +41,9 @@ export function buildSlices(schema: GeneratedSchema, policies: readonly Compiled
   const slices = new Map<string, OperationSlice>();
   const scopes = new Map(policies.map((policy) => [policy, principalScope(policy.json)]));
   for (const [qualifiedName, { contract, arguments: shape }] of schema.operations) {
-    const matching = policies.filter((policy) => actionScopeMatches(policy.json, qualifiedName, contract.effect) && resourceScopeMatches(policy.json, contract.tool));
+    const matching = policies.filter(
+      (policy) => actionScopeMatches(policy.json, qualifiedName, contract.effect) && resourceScopeMatches(policy.json, contract.tool),
+    );
     const principals = new Map<string, PrincipalTypeSlice>();
     for (const principalType of PRINCIPAL_TYPES) {
       const sharedPolicies: CompiledPolicy[] = [];

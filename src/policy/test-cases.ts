@@ -65,7 +65,10 @@ export interface PolicyTestResult {
 }
 
 /** Parses a `*.test.yaml` file; problems carry the file and line of the offending node. */
-export function parseTestFile(file: string, content: string): { ok: true; cases: PolicyTestCase[] } | { ok: false; problems: BundleProblem[] } {
+export function parseTestFile(
+  file: string,
+  content: string,
+): { ok: true; cases: PolicyTestCase[] } | { ok: false; problems: BundleProblem[] } {
   const lineCounter = new LineCounter();
   const document = parseDocument(content, { lineCounter, prettyErrors: false });
   const problem = (offset: number | null, message: string): BundleProblem => {
@@ -76,14 +79,19 @@ export function parseTestFile(file: string, content: string): { ok: true; cases:
     return { ok: false, problems: document.errors.map((error) => problem(error.pos[0], `YAML: ${error.message}`)) };
   }
   const offsetOf = (path: ReadonlyArray<PropertyKey>): number | null => {
-    const node: unknown = document.getIn(path.filter((part): part is string | number => typeof part !== 'symbol'), true);
+    const node: unknown = document.getIn(
+      path.filter((part): part is string | number => typeof part !== 'symbol'),
+      true,
+    );
     return isNode(node) && node.range !== null && node.range !== undefined ? node.range[0] : null;
   };
   const parsed = testFileSchema.safeParse(document.toJS());
   if (!parsed.success) {
     return {
       ok: false,
-      problems: parsed.error.issues.map((issue) => problem(offsetOf(issue.path), `${issue.path.map(String).join('.') || '<file>'}: ${issue.message}`)),
+      problems: parsed.error.issues.map((issue) =>
+        problem(offsetOf(issue.path), `${issue.path.map(String).join('.') || '<file>'}: ${issue.message}`),
+      ),
     };
   }
   const cases = parsed.data.cases.map((testCase, index) => {
@@ -106,7 +114,9 @@ export function testCaseRequest(bundle: PolicyBundle, testCase: PolicyTestCaseIn
     tokenId: null,
   };
   const actingFor: UserPrincipal | null =
-    testCase.actingFor === undefined ? null : { userId: testCase.actingFor.id, tenant: testCase.actingFor.tenant, roles: testCase.actingFor.roles, issuer: 'policy-test' };
+    testCase.actingFor === undefined
+      ? null
+      : { userId: testCase.actingFor.id, tenant: testCase.actingFor.tenant, roles: testCase.actingFor.roles, issuer: 'policy-test' };
   return {
     agent,
     actingFor,
@@ -125,14 +135,24 @@ export interface PolicyTestOptions {
 }
 
 /** Runs test cases against a bundle through the same decision path production uses. */
-export function runPolicyTests(bundle: PolicyBundle, cases: readonly PolicyTestCase[], options: PolicyTestOptions = {}): PolicyTestResult[] {
+export function runPolicyTests(
+  bundle: PolicyBundle,
+  cases: readonly PolicyTestCase[],
+  options: PolicyTestOptions = {},
+): PolicyTestResult[] {
   return cases.map((testCase) => {
     const base = { file: testCase.file, line: testCase.line, name: testCase.name, expected: testCase.expect };
     const request = testCaseRequest(bundle, testCase);
     if (request === null) {
-      return { ...base, passed: false, decision: null, failures: [`operation ${testCase.tool}.${testCase.operation} is not in the registry`] };
+      return {
+        ...base,
+        passed: false,
+        decision: null,
+        failures: [`operation ${testCase.tool}.${testCase.operation} is not in the registry`],
+      };
     }
-    const decision = options.authorize === undefined ? decideWithBundle(bundle, request) : decideWithBundle(bundle, request, options.authorize);
+    const decision =
+      options.authorize === undefined ? decideWithBundle(bundle, request) : decideWithBundle(bundle, request, options.authorize);
     const failures = checkDecision(testCase, decision);
     return { ...base, passed: failures.length === 0, decision, failures };
   });
@@ -140,7 +160,8 @@ export function runPolicyTests(bundle: PolicyBundle, cases: readonly PolicyTestC
 
 function checkDecision(testCase: PolicyTestCaseInput, decision: Decision): string[] {
   const failures: string[] = [];
-  if (decision.kind !== testCase.expect) failures.push(`expected ${testCase.expect}, got ${decision.kind} (${decision.reasons.join('; ')})`);
+  if (decision.kind !== testCase.expect)
+    failures.push(`expected ${testCase.expect}, got ${decision.kind} (${decision.reasons.join('; ')})`);
   if (decision.errors.length > 0 && !testCase.expectErrors) failures.push(`evaluation errors: ${decision.errors.join('; ')}`);
   if (decision.errors.length === 0 && testCase.expectErrors) failures.push('expected evaluation errors, got none');
   const expected = testCase.obligations;

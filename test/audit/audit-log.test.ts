@@ -22,7 +22,12 @@ function input(index: number, data: Record<string, unknown> = { index }): AuditE
 }
 
 function newLog(store: MemoryAuditStore, overrides: Partial<ConstructorParameters<typeof AuditLog>[0]> = {}): AuditLog {
-  return new AuditLog({ store, redactor: new Redactor({ knownSecrets: new Set([SECRET]), fieldPaths: ['arguments.card'] }), mode: 'durable', ...overrides });
+  return new AuditLog({
+    store,
+    redactor: new Redactor({ knownSecrets: new Set([SECRET]), fieldPaths: ['arguments.card'] }),
+    mode: 'durable',
+    ...overrides,
+  });
 }
 
 function isAuditUnavailable(error: unknown): boolean {
@@ -61,7 +66,20 @@ describe('AuditLog', () => {
       { path: 'arguments.note', reason: 'secret_value', detail: 'known_secret_value' },
     ]);
     assert.equal(stored.traceId, 'trace-1');
-    assert.equal((await verifyChain(storeVerificationSource({ ...store, readAuditRange: store.readAuditRange.bind(store), listCheckpoints: store.listCheckpoints.bind(store), auditHead: store.auditHead.bind(store) }), [key.publicKey])).ok, true);
+    assert.equal(
+      (
+        await verifyChain(
+          storeVerificationSource({
+            ...store,
+            readAuditRange: store.readAuditRange.bind(store),
+            listCheckpoints: store.listCheckpoints.bind(store),
+            auditHead: store.auditHead.bind(store),
+          }),
+          [key.publicKey],
+        )
+      ).ok,
+      true,
+    );
   });
 
   it('refuses data with no JSON form synchronously, queueing nothing', () => {
@@ -87,7 +105,10 @@ describe('AuditLog', () => {
     store.release();
     await Promise.all([first, ...waiters]);
     assert.deepEqual(store.appendSizes, [1, 50]);
-    assert.deepEqual(store.events.slice(1).map((event) => event.id), ids);
+    assert.deepEqual(
+      store.events.slice(1).map((event) => event.id),
+      ids,
+    );
   });
 
   it('many concurrent callers share commits: fewer appends than events, all present in record order', async () => {
@@ -103,8 +124,14 @@ describe('AuditLog', () => {
     );
     assert.equal(store.events.length, 300);
     assert.ok(store.appendSizes.length < 300, `appends: ${store.appendSizes.length}`);
-    assert.deepEqual(store.events.map((event) => event.id), ids);
-    assert.deepEqual(store.events.map((event) => event.seq), Array.from({ length: 300 }, (_, index) => index + 1));
+    assert.deepEqual(
+      store.events.map((event) => event.id),
+      ids,
+    );
+    assert.deepEqual(
+      store.events.map((event) => event.seq),
+      Array.from({ length: 300 }, (_, index) => index + 1),
+    );
   });
 
   it('append failure: every waiter rejects with AUDIT_UNAVAILABLE, then recovers without loss or duplicates', async () => {
@@ -123,7 +150,10 @@ describe('AuditLog', () => {
     await assert.rejects(log.flush(), isAuditUnavailable);
     store.failAppends = false;
     await log.flush();
-    assert.deepEqual(store.events.map((event) => event.id), ids);
+    assert.deepEqual(
+      store.events.map((event) => event.id),
+      ids,
+    );
     assert.equal(log.queued, 0);
     await log.close();
   });
@@ -139,7 +169,10 @@ describe('AuditLog', () => {
     store.commitThenFail = false;
     ids.push(log.record(input(3)));
     await log.flush();
-    assert.deepEqual(store.events.slice(1).map((event) => event.id), ids);
+    assert.deepEqual(
+      store.events.slice(1).map((event) => event.id),
+      ids,
+    );
     assert.equal(log.queued, 0);
   });
 
@@ -168,11 +201,20 @@ describe('AuditLog', () => {
       log.record(input(index));
       await log.flush();
     }
-    assert.deepEqual(store.checkpoints.map((checkpoint) => checkpoint.seq), [5, 10]);
+    assert.deepEqual(
+      store.checkpoints.map((checkpoint) => checkpoint.seq),
+      [5, 10],
+    );
     await log.close();
-    assert.deepEqual(store.checkpoints.map((checkpoint) => checkpoint.seq), [5, 10, 12]);
+    assert.deepEqual(
+      store.checkpoints.map((checkpoint) => checkpoint.seq),
+      [5, 10, 12],
+    );
     assert.ok(store.checkpoints.every((checkpoint) => checkpoint.keyId === key.keyId));
-    const report = await verifyChain({ readRange: (from, limit) => store.readAuditRange(from, limit), checkpoints: () => store.listCheckpoints() }, [key.publicKey]);
+    const report = await verifyChain(
+      { readRange: (from, limit) => store.readAuditRange(from, limit), checkpoints: () => store.listCheckpoints() },
+      [key.publicKey],
+    );
     assert.equal(report.ok, true);
     assert.deepEqual(report.checkpoints, { total: 3, verified: 3, lastVerifiedSeq: 12 });
     assert.equal(report.unattestedEvents, 0);
@@ -195,6 +237,9 @@ describe('AuditLog', () => {
   });
 
   it('rejects invalid options with a typed error', () => {
-    assert.throws(() => newLog(new MemoryAuditStore(), { checkpointEvery: 0 }), (error: unknown) => error instanceof InterlockError && error.code === 'CONFIG_INVALID');
+    assert.throws(
+      () => newLog(new MemoryAuditStore(), { checkpointEvery: 0 }),
+      (error: unknown) => error instanceof InterlockError && error.code === 'CONFIG_INVALID',
+    );
   });
 });

@@ -27,12 +27,21 @@ describe('audit log and verification against real PostgreSQL', async () => {
       for (let replica = 0; replica < 2; replica += 1) {
         stores.push(await openStore({ driver: 'postgres', url, schema, durability: 'durable', poolSize: 4 }));
       }
-      const logs = stores.map((store) => new AuditLog({ store, redactor: new Redactor(), mode: 'durable', signingKey: key, checkpointEvery: 25 }));
+      const logs = stores.map(
+        (store) => new AuditLog({ store, redactor: new Redactor(), mode: 'durable', signingKey: key, checkpointEvery: 25 }),
+      );
       await Promise.all(
         logs.flatMap((log, replica) =>
           Array.from({ length: 60 }, async (_, index) => {
             await new Promise((resolve) => setImmediate(resolve));
-            log.record({ type: 'tool.executed', tenant: 'acme', agent: `replica-${replica}`, traceId: null, callId: `call-${replica}-${index}`, data: { index } });
+            log.record({
+              type: 'tool.executed',
+              tenant: 'acme',
+              agent: `replica-${replica}`,
+              traceId: null,
+              callId: `call-${replica}-${index}`,
+              data: { index },
+            });
             await log.flush();
           }),
         ),

@@ -24,11 +24,24 @@ async function writtenChain(): Promise<string> {
   counter += 1;
   const path = join(root, `audit-${counter}.db`);
   const store = await openStore({ driver: 'sqlite', path, durability: 'durable' });
-  const log = new AuditLog({ store, redactor: new Redactor({ knownSecrets: new Set([SECRET]) }), mode: 'durable', signingKey: key, checkpointEvery: 10 });
+  const log = new AuditLog({
+    store,
+    redactor: new Redactor({ knownSecrets: new Set([SECRET]) }),
+    mode: 'durable',
+    signingKey: key,
+    checkpointEvery: 10,
+  });
   for (let round = 0; round < 4; round += 1) {
     await Promise.all(
       Array.from({ length: 10 }, async (_, index) => {
-        log.record({ type: 'tool.executed', tenant: 'acme', agent: 'refund-bot', traceId: `trace-${round}`, callId: `call-${round}-${index}`, data: { round, index, note: `token ${SECRET}` } });
+        log.record({
+          type: 'tool.executed',
+          tenant: 'acme',
+          agent: 'refund-bot',
+          traceId: `trace-${round}`,
+          callId: `call-${round}-${index}`,
+          data: { round, index, note: `token ${SECRET}` },
+        });
         await log.flush();
       }),
     );
@@ -94,7 +107,9 @@ describe('audit log and verification against real SQLite', () => {
 
   it('UPDATE of a body: modified at that seq', async () => {
     const path = await writtenChain();
-    tamper(path, (database) => database.prepare('update audit_events set body = ? where seq = 15').run(rewrittenBody(row(database, 15).body)));
+    tamper(path, (database) =>
+      database.prepare('update audit_events set body = ? where seq = 15').run(rewrittenBody(row(database, 15).body)),
+    );
     assert.deepEqual(summary((await verifyFile(path)).findings), ['modified/hash_mismatch@15']);
   });
 
@@ -129,7 +144,9 @@ describe('audit log and verification against real SQLite', () => {
       database.exec('update audit_events set seq = seq + 1000 where seq >= 15');
       database.exec('update audit_events set seq = seq - 999 where seq >= 1000');
       database
-        .prepare('insert into audit_events (seq, id, type, at, tenant, agent, trace_id, call_id, body, prev_hash, hash) select 15, ?, type, at, tenant, agent, trace_id, call_id, ?, ?, ? from audit_events where seq = 14')
+        .prepare(
+          'insert into audit_events (seq, id, type, at, tenant, agent, trace_id, call_id, body, prev_hash, hash) select 15, ?, type, at, tenant, agent, trace_id, call_id, ?, ?, ? from audit_events where seq = 14',
+        )
         .run('forged-event', body, before.hash, chainLink(before.hash, body));
     });
     const report = await verifyFile(path);
@@ -161,11 +178,16 @@ describe('audit log and verification against real SQLite', () => {
     const path = await writtenChain();
     const otherKey = generateKeyPairSync('ed25519').privateKey;
     tamper(path, (database) => {
-      database.prepare('update audit_checkpoints set signature = ? where seq = 20').run(sign(null, Buffer.from('forged'), otherKey).toString('base64url'));
+      database
+        .prepare('update audit_checkpoints set signature = ? where seq = 20')
+        .run(sign(null, Buffer.from('forged'), otherKey).toString('base64url'));
       database.prepare('update audit_checkpoints set hash = ? where seq = 30').run(row(database, 29).hash);
     });
     const report = await verifyFile(path);
-    assert.deepEqual(summary(report.findings), ['checkpoint_signature_invalid/signature_invalid@20', 'checkpoint_signature_invalid/signature_invalid@30']);
+    assert.deepEqual(summary(report.findings), [
+      'checkpoint_signature_invalid/signature_invalid@20',
+      'checkpoint_signature_invalid/signature_invalid@30',
+    ]);
     assert.equal(report.checkpoints.verified, 2);
   });
 
@@ -173,6 +195,9 @@ describe('audit log and verification against real SQLite', () => {
     const path = await writtenChain();
     tamper(path, (database) => database.exec("update audit_events set tenant = 'other-tenant', call_id = null where seq = 7"));
     const report = await verifyFile(path);
-    assert.deepEqual(report.findings.map((finding) => `${finding.kind}@${finding.seq}:${finding.column ?? ''}`), ['column_mismatch@7:tenant', 'column_mismatch@7:callId']);
+    assert.deepEqual(
+      report.findings.map((finding) => `${finding.kind}@${finding.seq}:${finding.column ?? ''}`),
+      ['column_mismatch@7:tenant', 'column_mismatch@7:callId'],
+    );
   });
 });

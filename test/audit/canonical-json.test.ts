@@ -59,11 +59,14 @@ describe('canonicalJson (RFC 8785)', () => {
     assert.equal(canonicalJson(1e-7), '1e-7');
     assert.equal(canonicalJson(1e-6), '0.000001');
     assert.equal(canonicalJson(-0), '0');
+    // The RFC's own input literal: it is meant to round to the nearest double.
+    // eslint-disable-next-line no-loss-of-precision
     assert.equal(canonicalJson(333333333.33333329), '333333333.3333333');
   });
 
   it('produces the RFC section 3.2.2 example output', () => {
     const input = {
+      // eslint-disable-next-line no-loss-of-precision
       numbers: [333333333.33333329, 1e30, 4.5, 2e-3, 0.000000000000000000000000001],
       string: '\u20ac$\u000F\u000aA\'\u0042\u0022\u005c\\"/',
       literals: [null, true, false],
@@ -88,7 +91,10 @@ describe('canonicalJson (RFC 8785)', () => {
     // Integer-like keys would be re-ordered by JSON.parse, so check the text order directly too.
     const text = canonicalJson(input);
     const order = ['\\r', '1', '\u0080', '\u00f6', '\u20ac', '\ud83d\ude00', '\ufb33'].map((name) => text.indexOf(`"${name}":`));
-    assert.deepEqual([...order].sort((left, right) => left - right), order);
+    assert.deepEqual(
+      [...order].sort((left, right) => left - right),
+      order,
+    );
     assert.ok(order.every((index) => index >= 0));
     assert.equal(names.length, 7);
     assert.equal(
@@ -106,19 +112,49 @@ describe('canonicalJson (RFC 8785)', () => {
 
   it('omits undefined members but rejects undefined elsewhere', () => {
     assert.equal(canonicalJson({ a: undefined, b: 1 }), '{"b":1}');
-    assert.equal(problemOf(() => canonicalJson([1, undefined])), 'undefined_value');
-    assert.equal(problemOf(() => canonicalJson(undefined)), 'undefined_value');
+    assert.equal(
+      problemOf(() => canonicalJson([1, undefined])),
+      'undefined_value',
+    );
+    assert.equal(
+      problemOf(() => canonicalJson(undefined)),
+      'undefined_value',
+    );
   });
 
   it('rejects values JSON cannot carry, with a typed error naming the path', () => {
-    assert.equal(problemOf(() => canonicalJson({ a: Number.NaN })), 'non_finite_number');
-    assert.equal(problemOf(() => canonicalJson([Infinity])), 'non_finite_number');
-    assert.equal(problemOf(() => canonicalJson(-Infinity)), 'non_finite_number');
-    assert.equal(problemOf(() => canonicalJson({ f: () => 1 })), 'function_value');
-    assert.equal(problemOf(() => canonicalJson({ n: 10n })), 'bigint_value');
-    assert.equal(problemOf(() => canonicalJson({ s: Symbol('x') })), 'symbol_value');
-    assert.equal(problemOf(() => canonicalJson({ s: 'a\ud800b' })), 'lone_surrogate');
-    assert.equal(problemOf(() => canonicalJson({ ['\udc00']: 1 })), 'lone_surrogate');
+    assert.equal(
+      problemOf(() => canonicalJson({ a: Number.NaN })),
+      'non_finite_number',
+    );
+    assert.equal(
+      problemOf(() => canonicalJson([Infinity])),
+      'non_finite_number',
+    );
+    assert.equal(
+      problemOf(() => canonicalJson(-Infinity)),
+      'non_finite_number',
+    );
+    assert.equal(
+      problemOf(() => canonicalJson({ f: () => 1 })),
+      'function_value',
+    );
+    assert.equal(
+      problemOf(() => canonicalJson({ n: 10n })),
+      'bigint_value',
+    );
+    assert.equal(
+      problemOf(() => canonicalJson({ s: Symbol('x') })),
+      'symbol_value',
+    );
+    assert.equal(
+      problemOf(() => canonicalJson({ s: 'a\ud800b' })),
+      'lone_surrogate',
+    );
+    assert.equal(
+      problemOf(() => canonicalJson({ ['\udc00']: 1 })),
+      'lone_surrogate',
+    );
     try {
       canonicalJson({ outer: { inner: [0, Number.NaN] } });
       assert.fail('expected to throw');
@@ -132,7 +168,10 @@ describe('canonicalJson (RFC 8785)', () => {
   it('rejects cycles but accepts shared references', () => {
     const cyclic: Record<string, unknown> = { a: 1 };
     cyclic['self'] = { back: cyclic };
-    assert.equal(problemOf(() => canonicalJson(cyclic)), 'cyclic_structure');
+    assert.equal(
+      problemOf(() => canonicalJson(cyclic)),
+      'cyclic_structure',
+    );
     const shared = { x: 1 };
     assert.equal(canonicalJson({ a: shared, b: [shared] }), '{"a":{"x":1},"b":[{"x":1}]}');
   });
@@ -140,7 +179,10 @@ describe('canonicalJson (RFC 8785)', () => {
   it('refuses hostile nesting depth instead of overflowing the stack', () => {
     let deep: unknown = 1;
     for (let level = 0; level < 10_000; level += 1) deep = [deep];
-    assert.equal(problemOf(() => canonicalJson(deep)), 'too_deep');
+    assert.equal(
+      problemOf(() => canonicalJson(deep)),
+      'too_deep',
+    );
   });
 
   it('serialises Dates through toJSON and round-trips its own output', () => {

@@ -56,7 +56,10 @@ export function renumber(events: readonly StoredAuditEvent[]): StoredAuditEvent[
 }
 
 /** Serves events (sorted by seq) and checkpoints from memory, counting page reads. */
-export function memorySource(events: readonly StoredAuditEvent[], checkpoints: readonly Checkpoint[] = []): VerificationSource & { pagesRead: number } {
+export function memorySource(
+  events: readonly StoredAuditEvent[],
+  checkpoints: readonly Checkpoint[] = [],
+): VerificationSource & { pagesRead: number } {
   const sorted = [...events].sort((left, right) => left.seq - right.seq);
   const source = {
     pagesRead: 0,

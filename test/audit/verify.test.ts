@@ -141,21 +141,41 @@ describe('verifyChain', () => {
   it('swaps at the start and at the end of the chain: one reordered finding each', async () => {
     const events = buildChain(10);
     const atStart = renumber([events[1] as StoredAuditEvent, events[0] as StoredAuditEvent, ...events.slice(2)]);
-    assert.deepEqual(summary((await verifyChain(memorySource(atStart), [key.publicKey])).findings), ['reordered/predecessor_appears_later@1:event-2']);
+    assert.deepEqual(summary((await verifyChain(memorySource(atStart), [key.publicKey])).findings), [
+      'reordered/predecessor_appears_later@1:event-2',
+    ]);
     const atEnd = renumber([...events.slice(0, 8), events[9] as StoredAuditEvent, events[8] as StoredAuditEvent]);
-    assert.deepEqual(summary((await verifyChain(memorySource(atEnd), [key.publicKey])).findings), ['reordered/predecessor_appears_later@9:event-10']);
+    assert.deepEqual(summary((await verifyChain(memorySource(atEnd), [key.publicKey])).findings), [
+      'reordered/predecessor_appears_later@9:event-10',
+    ]);
   });
 
   it('events moved further apart: reordered on each event whose predecessor now comes later', async () => {
     const events = buildChain(20);
-    const moved = renumber([...events.slice(0, 9), events[12], events[10], events[11], events[9], ...events.slice(13)] as StoredAuditEvent[]);
+    const moved = renumber([
+      ...events.slice(0, 9),
+      events[12],
+      events[10],
+      events[11],
+      events[9],
+      ...events.slice(13),
+    ] as StoredAuditEvent[]);
     const report = await verifyChain(memorySource(moved), [key.publicKey]);
-    assert.deepEqual(summary(report.findings), ['reordered/predecessor_appears_later@10:event-13', 'reordered/predecessor_appears_later@11:event-11']);
+    assert.deepEqual(summary(report.findings), [
+      'reordered/predecessor_appears_later@10:event-13',
+      'reordered/predecessor_appears_later@11:event-11',
+    ]);
   });
 
   it('detects tampering beyond the classification window, even if it cannot name the kind', async () => {
     const events = buildChain(300);
-    const moved = renumber([...events.slice(0, 9), events[250], ...events.slice(10, 250), events[9], ...events.slice(251)] as StoredAuditEvent[]);
+    const moved = renumber([
+      ...events.slice(0, 9),
+      events[250],
+      ...events.slice(10, 250),
+      events[9],
+      ...events.slice(251),
+    ] as StoredAuditEvent[]);
     const report = await verifyChain(memorySource(moved), [key.publicKey], { window: 16, pageSize: 10 });
     assert.equal(report.ok, false);
     assert.ok(report.findings.length >= 1);
@@ -212,7 +232,9 @@ describe('verifyChain', () => {
     const tail = events[3] as StoredAuditEvent;
     const spaced = tail.body.replace('{', '{ ');
     events[3] = { ...tail, body: spaced, hash: chainLink(tail.prevHash, spaced) };
-    assert.deepEqual(summary((await verifyChain(memorySource(events), [key.publicKey])).findings), ['modified/body_not_canonical@4:event-4']);
+    assert.deepEqual(summary((await verifyChain(memorySource(events), [key.publicKey])).findings), [
+      'modified/body_not_canonical@4:event-4',
+    ]);
     events[3] = { ...tail, body: 'not json', hash: chainLink(tail.prevHash, 'not json') };
     assert.deepEqual(summary((await verifyChain(memorySource(events), [key.publicKey])).findings), ['modified/body_malformed@4:event-4']);
     events[3] = { ...tail, hash: 'XYZ' };
@@ -222,7 +244,10 @@ describe('verifyChain', () => {
   it('uses the store-recorded head to catch a truncated tail and events beyond the head', async () => {
     const events = buildChain(10);
     const truncated = { ...memorySource(events.slice(0, 8)), head: async () => ({ seq: 10, hash: events[9]?.hash ?? '' }) };
-    assert.deepEqual(summary((await verifyChain(truncated, [key.publicKey])).findings), ['removed/tail_truncated@9:-', 'removed/tail_truncated@10:-']);
+    assert.deepEqual(summary((await verifyChain(truncated, [key.publicKey])).findings), [
+      'removed/tail_truncated@9:-',
+      'removed/tail_truncated@10:-',
+    ]);
     const extra = place(bodyFor(11), 11, events[9]?.hash ?? '');
     const appended = { ...memorySource([...events, extra]), head: async () => ({ seq: 10, hash: events[9]?.hash ?? '' }) };
     assert.deepEqual(summary((await verifyChain(appended, [key.publicKey])).findings), ['inserted/beyond_head@11:event-11']);

@@ -27,7 +27,15 @@ describe('policy bundle loading', () => {
     const result = await loadBundleDirectory(writeBundle(supportFiles()), supportRegistry());
     assert.ok(result.ok, result.ok ? '' : formatBundleReport(result.report));
     assert.deepEqual([...result.bundle.policies.keys()].sort(), [
-      'agents-read', 'customers-export-redacted', 'no-destructive', 'no-tainted-writes', 'refunds-large-approval', 'refunds-small', 'risk-ceiling', 'support-users-read', 'users-refund',
+      'agents-read',
+      'customers-export-redacted',
+      'no-destructive',
+      'no-tainted-writes',
+      'refunds-large-approval',
+      'refunds-small',
+      'risk-ceiling',
+      'support-users-read',
+      'users-refund',
     ]);
     assert.equal(result.tests.length, 7);
     assert.ok(result.tests.every((test) => test.passed));
@@ -38,18 +46,32 @@ describe('policy bundle loading', () => {
   });
 
   it('names policies without @id by file and position, and reads policies in subdirectories', () => {
-    const result = compileBundle([
-      { path: 'team/a.cedar', content: 'permit(principal, action in Interlock::Action::"read", resource);\n// a comment; with a semicolon\nforbid(principal, action == Interlock::Action::"accounts.delete", resource) when { context.environment == "a;b" };\n' },
-    ], supportRegistry());
+    const result = compileBundle(
+      [
+        {
+          path: 'team/a.cedar',
+          content:
+            'permit(principal, action in Interlock::Action::"read", resource);\n// a comment; with a semicolon\nforbid(principal, action == Interlock::Action::"accounts.delete", resource) when { context.environment == "a;b" };\n',
+        },
+      ],
+      supportRegistry(),
+    );
     assert.ok(result.ok);
     assert.deepEqual([...result.bundle.policies.keys()], ['team/a.cedar#1', 'team/a.cedar#2']);
     releaseBundle(result.bundle);
   });
 
-  it('refuses a policy naming a missing argument, with file, policy id, line, column and Cedar\'s message', () => {
-    const result = compileBundle([
-      { path: 'refunds.cedar', content: '// refunds\n\n@id("refund-cap")\npermit(principal, action == Interlock::Action::"refunds.create", resource)\nwhen { context.arguments.amout.lessThan(decimal("10.0")) };\n' },
-    ], supportRegistry());
+  it("refuses a policy naming a missing argument, with file, policy id, line, column and Cedar's message", () => {
+    const result = compileBundle(
+      [
+        {
+          path: 'refunds.cedar',
+          content:
+            '// refunds\n\n@id("refund-cap")\npermit(principal, action == Interlock::Action::"refunds.create", resource)\nwhen { context.arguments.amout.lessThan(decimal("10.0")) };\n',
+        },
+      ],
+      supportRegistry(),
+    );
     const problem = only(result);
     assert.equal(problem.stage, 'validation');
     assert.equal(problem.file, 'refunds.cedar');
@@ -63,9 +85,17 @@ describe('policy bundle loading', () => {
   });
 
   it('refuses a policy naming a tool the registry does not hold', () => {
-    const problem = only(compileBundle([
-      { path: 'tools.cedar', content: '@id("billing")\npermit(principal, action in Interlock::Action::"read",\n  resource == Interlock::Tool::"billing");\n' },
-    ], supportRegistry()));
+    const problem = only(
+      compileBundle(
+        [
+          {
+            path: 'tools.cedar',
+            content: '@id("billing")\npermit(principal, action in Interlock::Action::"read",\n  resource == Interlock::Tool::"billing");\n',
+          },
+        ],
+        supportRegistry(),
+      ),
+    );
     assert.equal(problem.policyId, 'billing');
     assert.equal(problem.line, 3);
     assert.equal(problem.column, 15);
@@ -73,16 +103,29 @@ describe('policy bundle loading', () => {
   });
 
   it('refuses a policy naming an operation the registry does not hold', () => {
-    const problem = only(compileBundle([{ path: 'x.cedar', content: 'permit(principal, action == Interlock::Action::"refunds.cancel", resource);' }], supportRegistry()));
+    const problem = only(
+      compileBundle(
+        [{ path: 'x.cedar', content: 'permit(principal, action == Interlock::Action::"refunds.cancel", resource);' }],
+        supportRegistry(),
+      ),
+    );
     assert.equal(problem.stage, 'validation');
     assert.equal(problem.policyId, 'x.cedar#1');
     assert.match(problem.message, /refunds\.cancel/);
   });
 
   it('reports a syntax error where it is, counting multi-byte characters correctly', () => {
-    const problem = only(compileBundle([
-      { path: 'broken.cedar', content: 'permit(principal, action, resource);\n@reason("café")\npermit(principal, action, resource) when { 1 + };\n' },
-    ], supportRegistry()));
+    const problem = only(
+      compileBundle(
+        [
+          {
+            path: 'broken.cedar',
+            content: 'permit(principal, action, resource);\n@reason("café")\npermit(principal, action, resource) when { 1 + };\n',
+          },
+        ],
+        supportRegistry(),
+      ),
+    );
     assert.equal(problem.stage, 'parse');
     assert.equal(problem.file, 'broken.cedar');
     assert.equal(problem.line, 3);
@@ -97,17 +140,28 @@ describe('policy bundle loading', () => {
   });
 
   it('refuses duplicate ids, unknown or misplaced annotations, and bad annotation values', () => {
-    const found = problems(compileBundle([
-      { path: 'a.cedar', content: '@id("same") permit(principal, action, resource);\n@id("same") forbid(principal, action, resource);\n' },
-      { path: 'b.cedar', content: [
-        '@aproval("finance") permit(principal, action, resource);',
-        '@approval("finance") forbid(principal, action, resource);',
-        '@approval("finance") @quorum("two") permit(principal, action, resource);',
-        '@quorum("2") permit(principal, action, resource);',
-        '@read_only("yes") permit(principal, action, resource);',
-        '@redact("a..b") permit(principal, action, resource);',
-      ].join('\n') },
-    ], supportRegistry()));
+    const found = problems(
+      compileBundle(
+        [
+          {
+            path: 'a.cedar',
+            content: '@id("same") permit(principal, action, resource);\n@id("same") forbid(principal, action, resource);\n',
+          },
+          {
+            path: 'b.cedar',
+            content: [
+              '@aproval("finance") permit(principal, action, resource);',
+              '@approval("finance") forbid(principal, action, resource);',
+              '@approval("finance") @quorum("two") permit(principal, action, resource);',
+              '@quorum("2") permit(principal, action, resource);',
+              '@read_only("yes") permit(principal, action, resource);',
+              '@redact("a..b") permit(principal, action, resource);',
+            ].join('\n'),
+          },
+        ],
+        supportRegistry(),
+      ),
+    );
     const messages = found.map((problem) => `${problem.file}:${problem.line} ${problem.message}`);
     assert.equal(found.length, 7, messages.join('\n'));
     assert.match(messages[0] ?? '', /^a\.cedar:2 policy id "same" is already used by the policy at a\.cedar:1/);
@@ -147,7 +201,10 @@ describe('policy bundle loading', () => {
     assert.equal(problem.stage, 'test');
     assert.equal(problem.file, 'support.test.yaml');
     assert.equal(problem.line, 10);
-    assert.match(problem.message, /test case "a small refund is allowed" failed: expected allow, got deny \(no policy permits agent support-bot to refunds\.create\)/);
+    assert.match(
+      problem.message,
+      /test case "a small refund is allowed" failed: expected allow, got deny \(no policy permits agent support-bot to refunds\.create\)/,
+    );
     assert.ok(!result.ok);
     if (!result.ok) {
       assert.equal(result.report.tests.length, 7);
@@ -159,10 +216,19 @@ describe('policy bundle loading', () => {
   });
 
   it('refuses a malformed test file with the line of the bad field', () => {
-    const problem = only(compileBundle([
-      { path: 'a.cedar', content: 'permit(principal, action, resource);' },
-      { path: 'a.test.yaml', content: 'cases:\n  - name: x\n    agent: { id: bot, tenant: acme, environment: moon, stage: governed }\n    tool: orders\n    operation: lookup\n    expect: allow\n' },
-    ], supportRegistry()));
+    const problem = only(
+      compileBundle(
+        [
+          { path: 'a.cedar', content: 'permit(principal, action, resource);' },
+          {
+            path: 'a.test.yaml',
+            content:
+              'cases:\n  - name: x\n    agent: { id: bot, tenant: acme, environment: moon, stage: governed }\n    tool: orders\n    operation: lookup\n    expect: allow\n',
+          },
+        ],
+        supportRegistry(),
+      ),
+    );
     assert.equal(problem.stage, 'test');
     assert.equal(problem.file, 'a.test.yaml');
     assert.equal(problem.line, 3);
@@ -170,9 +236,14 @@ describe('policy bundle loading', () => {
   });
 
   it('records warnings from the validator without refusing', () => {
-    const result = compileBundle([{ path: 'a.cedar', content: '@id("group-only") permit(principal, action == Interlock::Action::"write", resource);' }], supportRegistry());
+    const result = compileBundle(
+      [{ path: 'a.cedar', content: '@id("group-only") permit(principal, action == Interlock::Action::"write", resource);' }],
+      supportRegistry(),
+    );
     assert.ok(result.ok);
-    assert.ok(result.bundle.warnings.some((warning) => warning.policyId === 'group-only' && /impossible|applicable action/.test(warning.message)));
+    assert.ok(
+      result.bundle.warnings.some((warning) => warning.policyId === 'group-only' && /impossible|applicable action/.test(warning.message)),
+    );
     releaseBundle(result.bundle);
   });
 });
@@ -222,11 +293,21 @@ describe('bundle version', () => {
 
 describe('policy splitting', () => {
   it('splits at top-level semicolons only, keeping offsets into the file', () => {
-    const content = '// header; not a split\npermit(principal, action, resource) when { context.environment == "x;\\"y" };\n\n  forbid(principal, action, resource);\n// trailing comment\n';
+    const content =
+      '// header; not a split\npermit(principal, action, resource) when { context.environment == "x;\\"y" };\n\n  forbid(principal, action, resource);\n// trailing comment\n';
     const parts = splitPolicies('f.cedar', content);
     assert.equal(parts.length, 2);
-    assert.equal(content.slice(parts[1]?.offset ?? 0).trimStart().startsWith('forbid'), true);
+    assert.equal(
+      content
+        .slice(parts[1]?.offset ?? 0)
+        .trimStart()
+        .startsWith('forbid'),
+      true,
+    );
     assert.equal(parts[0]?.text.endsWith('};'), true);
-    assert.deepEqual(parts.map((part) => part.index), [1, 2]);
+    assert.deepEqual(
+      parts.map((part) => part.index),
+      [1, 2],
+    );
   });
 });

@@ -8,7 +8,11 @@ import { Registry } from '../../src/registry/registry.js';
 import { contract, supportRegistry } from './fixture-registry.js';
 
 function validationErrors(registry: Registry, policy: string): string[] {
-  const answer = validate({ schema: generateCedarSchema(registry).json, policies: { staticPolicies: { p: policy } }, validationSettings: { mode: 'strict' } });
+  const answer = validate({
+    schema: generateCedarSchema(registry).json,
+    policies: { staticPolicies: { p: policy } },
+    validationSettings: { mode: 'strict' },
+  });
   assert.equal(answer.type, 'success');
   return answer.type === 'success' ? answer.validationErrors.map((error) => error.error.message) : [];
 }
@@ -18,7 +22,10 @@ describe('Cedar schema generated from the registry', () => {
     const namespace = generateCedarSchema(supportRegistry()).json['Interlock'];
     assert.ok(namespace);
     assert.deepEqual(namespace.entityTypes['Agent'], {
-      shape: { type: 'Record', attributes: { tenant: { type: 'String' }, environment: { type: 'String' }, stage: { type: 'String' }, owner: { type: 'String' } } },
+      shape: {
+        type: 'Record',
+        attributes: { tenant: { type: 'String' }, environment: { type: 'String' }, stage: { type: 'String' }, owner: { type: 'String' } },
+      },
     });
     assert.deepEqual(namespace.entityTypes['User'], {
       shape: { type: 'Record', attributes: { tenant: { type: 'String' }, roles: { type: 'Set', element: { type: 'String' } } } },
@@ -28,7 +35,16 @@ describe('Cedar schema generated from the registry', () => {
 
   it('declares one action per operation inside its effect group, for agents and users on tools', () => {
     const actions = generateCedarSchema(supportRegistry()).json['Interlock']?.actions ?? {};
-    assert.deepEqual(Object.keys(actions).sort(), ['accounts.delete', 'customers.export', 'destructive', 'email.send', 'orders.lookup', 'read', 'refunds.create', 'write']);
+    assert.deepEqual(Object.keys(actions).sort(), [
+      'accounts.delete',
+      'customers.export',
+      'destructive',
+      'email.send',
+      'orders.lookup',
+      'read',
+      'refunds.create',
+      'write',
+    ]);
     assert.deepEqual(actions['refunds.create']?.memberOf, [{ id: 'write' }]);
     assert.deepEqual(actions['orders.lookup']?.memberOf, [{ id: 'read' }]);
     assert.deepEqual(actions['accounts.delete']?.memberOf, [{ id: 'destructive' }]);
@@ -91,27 +107,57 @@ describe('Cedar schema generated from the registry', () => {
 
   it('refuses a policy naming a missing argument, an optional argument without `has`, or a missing operation', () => {
     const registry = supportRegistry();
-    const missing = validationErrors(registry, 'permit(principal, action == Interlock::Action::"refunds.create", resource) when { context.arguments.amuont.greaterThan(decimal("1.0")) };');
+    const missing = validationErrors(
+      registry,
+      'permit(principal, action == Interlock::Action::"refunds.create", resource) when { context.arguments.amuont.greaterThan(decimal("1.0")) };',
+    );
     assert.equal(missing.length, 1);
     assert.match(missing[0] ?? '', /attribute `arguments\.amuont` in context for Interlock::Action::"refunds\.create" not found/);
 
-    const optional = validationErrors(registry, 'permit(principal, action == Interlock::Action::"refunds.create", resource) when { context.arguments.note == "x" };');
+    const optional = validationErrors(
+      registry,
+      'permit(principal, action == Interlock::Action::"refunds.create", resource) when { context.arguments.note == "x" };',
+    );
     assert.match(optional[0] ?? '', /optional attribute `arguments\.note`/);
-    assert.deepEqual(validationErrors(registry, 'permit(principal, action == Interlock::Action::"refunds.create", resource) when { context.arguments has note && context.arguments.note == "x" };'), []);
+    assert.deepEqual(
+      validationErrors(
+        registry,
+        'permit(principal, action == Interlock::Action::"refunds.create", resource) when { context.arguments has note && context.arguments.note == "x" };',
+      ),
+      [],
+    );
 
     const operation = validationErrors(registry, 'permit(principal, action == Interlock::Action::"refunds.cancel", resource);');
     assert.match(operation[0] ?? '', /refunds\.cancel/);
 
-    const untyped = validationErrors(registry, 'permit(principal, action == Interlock::Action::"refunds.create", resource) when { context.arguments has metadata };');
+    const untyped = validationErrors(
+      registry,
+      'permit(principal, action == Interlock::Action::"refunds.create", resource) when { context.arguments has metadata };',
+    );
     assert.equal(untyped.length, 0, '`has` on a left-out property is valid and simply false');
-    const untypedRead = validationErrors(registry, 'permit(principal, action == Interlock::Action::"refunds.create", resource) when { context.arguments.metadata == "x" };');
+    const untypedRead = validationErrors(
+      registry,
+      'permit(principal, action == Interlock::Action::"refunds.create", resource) when { context.arguments.metadata == "x" };',
+    );
     assert.equal(untypedRead.length, 1);
   });
 
   it('lets a group policy read an argument only some operations have when guarded by `has`', () => {
     const registry = supportRegistry();
-    assert.equal(validationErrors(registry, 'forbid(principal, action in Interlock::Action::"write", resource) when { context.arguments.body like "*password*" };').length > 0, true);
-    assert.deepEqual(validationErrors(registry, 'forbid(principal, action in Interlock::Action::"write", resource) when { context.arguments has body && context.arguments.body like "*password*" };'), []);
+    assert.equal(
+      validationErrors(
+        registry,
+        'forbid(principal, action in Interlock::Action::"write", resource) when { context.arguments.body like "*password*" };',
+      ).length > 0,
+      true,
+    );
+    assert.deepEqual(
+      validationErrors(
+        registry,
+        'forbid(principal, action in Interlock::Action::"write", resource) when { context.arguments has body && context.arguments.body like "*password*" };',
+      ),
+      [],
+    );
   });
 
   it('prints as Cedar schema text', () => {
@@ -131,12 +177,22 @@ describe('arguments converted for Cedar', () => {
   const shape = argumentsShape(supportRegistry().resolve('refunds', 'create')?.argumentsSchema ?? {}).shape;
 
   it('converts typed values and ignores properties the schema does not name', () => {
-    assert.deepEqual(argumentsToCedar(shape, { order_id: 'o-1', amount: 12.5, currency: 'EUR', items: [{ sku: 'a', quantity: 2 }], metadata: { x: 1 }, extra: true }), {
-      order_id: 'o-1',
-      amount: { __extn: { fn: 'decimal', arg: '12.5000' } },
-      currency: 'EUR',
-      items: [{ sku: 'a', quantity: 2 }],
-    });
+    assert.deepEqual(
+      argumentsToCedar(shape, {
+        order_id: 'o-1',
+        amount: 12.5,
+        currency: 'EUR',
+        items: [{ sku: 'a', quantity: 2 }],
+        metadata: { x: 1 },
+        extra: true,
+      }),
+      {
+        order_id: 'o-1',
+        amount: { __extn: { fn: 'decimal', arg: '12.5000' } },
+        currency: 'EUR',
+        items: [{ sku: 'a', quantity: 2 }],
+      },
+    );
   });
 
   it('withholds values that do not fit their type or that Cedar cannot represent exactly', () => {

@@ -48,7 +48,7 @@ describe('policy engine decisions', () => {
     assert.deepEqual(decision.obligations, { approval: null, redactFields: [], readOnly: false });
   });
 
-  it('lets forbid win over a satisfied permit, with the forbid\'s reason', async () => {
+  it("lets forbid win over a satisfied permit, with the forbid's reason", async () => {
     const engine = await supportEngine();
     const decision = engine.decide(refund(5, { risk: { score: 10, taintedArgs: ['order_id'] } }));
     assertCleanDecision(decision, 'deny');
@@ -61,7 +61,9 @@ describe('policy engine decisions', () => {
   });
 
   it('denies when no policy permits, naming the agent and the operation', async () => {
-    const decision = (await supportEngine()).decide(request({ tool: 'email', operation: 'send', effect: 'write', arguments: { to: ['a@example.com'], body: 'hi' } }));
+    const decision = (await supportEngine()).decide(
+      request({ tool: 'email', operation: 'send', effect: 'write', arguments: { to: ['a@example.com'], body: 'hi' } }),
+    );
     assertCleanDecision(decision, 'deny');
     assert.deepEqual(decision.reasons, ['no policy permits agent support-bot to email.send']);
     assert.deepEqual(decision.policyIds, []);
@@ -132,7 +134,10 @@ describe('delegation', () => {
     const decision = (await supportEngine()).decide(refund(5, { actingFor: bob }));
     assertCleanDecision(decision, 'allow');
     assert.deepEqual(decision.policyIds, ['refunds-small', 'user:users-refund']);
-    assert.deepEqual(decision.reasons, ['agent side: refunds up to 100 may be issued by governed agents', 'user side: permitted by policy users-refund']);
+    assert.deepEqual(decision.reasons, [
+      'agent side: refunds up to 100 may be issued by governed agents',
+      'user side: permitted by policy users-refund',
+    ]);
   });
 
   it('denies when the user is allowed but the agent is not', async () => {
@@ -152,7 +157,10 @@ describe('delegation', () => {
     assert.deepEqual(approval.obligations.approval, { role: 'manager', quorum: 1 });
     assert.deepEqual(approval.policyIds, ['agents', 'user:users']);
     const intern = { ...alice, roles: ['intern'] };
-    const denied = decideWithBundle(bundle, request({ tool: 'accounts', operation: 'delete', effect: 'destructive', arguments: { account_id: 'a-1' }, actingFor: intern }));
+    const denied = decideWithBundle(
+      bundle,
+      request({ tool: 'accounts', operation: 'delete', effect: 'destructive', arguments: { account_id: 'a-1' }, actingFor: intern }),
+    );
     assertCleanDecision(denied, 'deny');
     assert.deepEqual(denied.policyIds, ['user:interns']);
     assert.deepEqual(denied.reasons, ['user side: interns may not delete']);
@@ -179,7 +187,10 @@ describe('failing closed', () => {
   it('denies with errors when an argument Cedar cannot represent is read by a policy', async () => {
     const decision = (await supportEngine()).decide(refund(0.00001));
     assert.equal(decision.kind, 'deny');
-    assert.ok(decision.errors.some((error) => /attribute `amount`/.test(error)), decision.errors.join('; '));
+    assert.ok(
+      decision.errors.some((error) => /attribute `amount`/.test(error)),
+      decision.errors.join('; '),
+    );
   });
 
   it('prefixes errors and ids from the user side of a delegation', () => {
@@ -195,14 +206,44 @@ describe('failing closed', () => {
   });
 
   const failures: Array<[string, CedarAuthorizer, RegExp]> = [
-    ['Cedar throws', () => { throw new Error('wasm trap: unreachable'); }, /policy evaluation failed: wasm trap: unreachable/],
-    ['Cedar reports a failure', () => ({ type: 'failure', errors: [{ message: 'boom', help: null, code: null, url: null, severity: null }], warnings: [] }), /Cedar: boom/],
+    [
+      'Cedar throws',
+      () => {
+        throw new Error('wasm trap: unreachable');
+      },
+      /policy evaluation failed: wasm trap: unreachable/,
+    ],
+    [
+      'Cedar reports a failure',
+      () => ({ type: 'failure', errors: [{ message: 'boom', help: null, code: null, url: null, severity: null }], warnings: [] }),
+      /Cedar: boom/,
+    ],
     ['Cedar answers nothing', () => undefined as unknown as AuthorizationAnswer, /Cedar returned no answer/],
-    ['Cedar answers an unknown decision', () => ({ type: 'success', response: { decision: 'maybe' as 'allow', diagnostics: { reason: [], errors: [] } }, warnings: [] }), /unknown decision "maybe"/],
-    ['Cedar cites a policy the bundle lacks', () => ({ type: 'success', response: { decision: 'allow', diagnostics: { reason: ['ghost'], errors: [] } }, warnings: [] }), /unknown policy "ghost"/],
-    ['Cedar allows citing a forbid', () => ({ type: 'success', response: { decision: 'allow', diagnostics: { reason: ['no-destructive'], errors: [] } }, warnings: [] }), /decided allow citing forbid policy no-destructive/],
-    ['Cedar allows citing nothing', () => ({ type: 'success', response: { decision: 'allow', diagnostics: { reason: [], errors: [] } }, warnings: [] }), /allowed without citing a permit policy/],
-    ['Cedar answers without diagnostics', () => ({ type: 'success', response: { decision: 'allow' }, warnings: [] }) as unknown as AuthorizationAnswer, /without diagnostics/],
+    [
+      'Cedar answers an unknown decision',
+      () => ({ type: 'success', response: { decision: 'maybe' as 'allow', diagnostics: { reason: [], errors: [] } }, warnings: [] }),
+      /unknown decision "maybe"/,
+    ],
+    [
+      'Cedar cites a policy the bundle lacks',
+      () => ({ type: 'success', response: { decision: 'allow', diagnostics: { reason: ['ghost'], errors: [] } }, warnings: [] }),
+      /unknown policy "ghost"/,
+    ],
+    [
+      'Cedar allows citing a forbid',
+      () => ({ type: 'success', response: { decision: 'allow', diagnostics: { reason: ['no-destructive'], errors: [] } }, warnings: [] }),
+      /decided allow citing forbid policy no-destructive/,
+    ],
+    [
+      'Cedar allows citing nothing',
+      () => ({ type: 'success', response: { decision: 'allow', diagnostics: { reason: [], errors: [] } }, warnings: [] }),
+      /allowed without citing a permit policy/,
+    ],
+    [
+      'Cedar answers without diagnostics',
+      () => ({ type: 'success', response: { decision: 'allow' }, warnings: [] }) as unknown as AuthorizationAnswer,
+      /without diagnostics/,
+    ],
   ];
   for (const [label, authorize, expected] of failures) {
     it(`denies with errors when ${label}`, async () => {
@@ -249,18 +290,24 @@ describe('bundle swaps', () => {
     const firstVersion = engine.version;
     assertCleanDecision(engine.decide(refund(50)), 'allow');
 
-    const stricter = supportFiles().map((file) => (file.path === 'agents.cedar' ? { ...file, content: file.content.replace('decimal("100.0")', 'decimal("10.0")') } : file));
+    const stricter = supportFiles().map((file) =>
+      file.path === 'agents.cedar' ? { ...file, content: file.content.replace('decimal("100.0")', 'decimal("10.0")') } : file,
+    );
     const refused = await engine.loadDirectory(writeBundle(stricter));
     assert.equal(refused.ok, false);
     assert.equal(engine.version, firstVersion);
     assertCleanDecision(engine.decide(refund(50)), 'allow');
     assert.equal(engine.decide(refund(50)).bundleVersion, firstVersion);
 
-    const invalid = engine.loadFiles([{ path: 'x.cedar', content: 'permit(principal, action == Interlock::Action::"nope.nope", resource);' }]);
+    const invalid = engine.loadFiles([
+      { path: 'x.cedar', content: 'permit(principal, action == Interlock::Action::"nope.nope", resource);' },
+    ]);
     assert.equal(invalid.ok, false);
     assertCleanDecision(engine.decide(refund(50)), 'allow');
 
-    const replacement = engine.loadFiles([{ path: 'reads.cedar', content: '@id("reads-only") permit(principal, action in Interlock::Action::"read", resource);' }]);
+    const replacement = engine.loadFiles([
+      { path: 'reads.cedar', content: '@id("reads-only") permit(principal, action in Interlock::Action::"read", resource);' },
+    ]);
     assert.ok(replacement.ok);
     assert.notEqual(engine.version, firstVersion);
     assertCleanDecision(engine.decide(refund(50)), 'deny');
@@ -304,13 +351,19 @@ describe('slicing by action', () => {
       assertCleanDecision(decision, 'allow');
       assert.deepEqual(decision.policyIds, ['all-writes']);
     }
-    const destructive = decideWithBundle(bundle, request({ tool: 'accounts', operation: 'delete', effect: 'destructive', arguments: { account_id: 'a' } }));
+    const destructive = decideWithBundle(
+      bundle,
+      request({ tool: 'accounts', operation: 'delete', effect: 'destructive', arguments: { account_id: 'a' } }),
+    );
     assert.deepEqual(destructive.policyIds, ['deletes']);
     releaseBundle(bundle);
   });
 
   it('agrees with evaluating the whole policy set unsliced', () => {
-    const policies = supportFiles().filter((file) => file.path.endsWith('.cedar')).map((file) => file.content).join('\n');
+    const policies = supportFiles()
+      .filter((file) => file.path.endsWith('.cedar'))
+      .map((file) => file.content)
+      .join('\n');
     const bundle = bundleOf(policies);
     const requests = [
       request(),

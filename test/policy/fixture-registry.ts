@@ -3,7 +3,13 @@ import type { OperationContract } from '../../src/registry/contract.js';
 import { parseEntitySelector, Registry } from '../../src/registry/registry.js';
 
 /** A contract with the fields policy ignores filled with plain defaults. */
-export function contract(tool: string, operation: string, effect: Effect, argumentsSchema: Record<string, unknown>, entityPaths: Array<[string, string]> = []): OperationContract {
+export function contract(
+  tool: string,
+  operation: string,
+  effect: Effect,
+  argumentsSchema: Record<string, unknown>,
+  entityPaths: Array<[string, string]> = [],
+): OperationContract {
   return {
     tool,
     operation,
@@ -23,23 +29,38 @@ export function contract(tool: string, operation: string, effect: Effect, argume
 /** The registry the fixtures under examples/policy-fixtures/support are written against. */
 export function supportRegistry(): Registry {
   return new Registry([
-    contract('orders', 'lookup', 'read', {
-      type: 'object',
-      properties: { order_id: { type: 'string' } },
-      required: ['order_id'],
-    }, [['order', 'order_id']]),
-    contract('refunds', 'create', 'write', {
-      type: 'object',
-      properties: {
-        order_id: { type: 'string' },
-        amount: { type: 'number' },
-        currency: { enum: ['EUR', 'USD'] },
-        note: { type: 'string' },
-        items: { type: 'array', items: { type: 'object', properties: { sku: { type: 'string' }, quantity: { type: 'integer' } }, required: ['sku'] } },
-        metadata: { type: 'object' },
+    contract(
+      'orders',
+      'lookup',
+      'read',
+      {
+        type: 'object',
+        properties: { order_id: { type: 'string' } },
+        required: ['order_id'],
       },
-      required: ['order_id', 'amount', 'currency'],
-    }, [['order', 'order_id']]),
+      [['order', 'order_id']],
+    ),
+    contract(
+      'refunds',
+      'create',
+      'write',
+      {
+        type: 'object',
+        properties: {
+          order_id: { type: 'string' },
+          amount: { type: 'number' },
+          currency: { enum: ['EUR', 'USD'] },
+          note: { type: 'string' },
+          items: {
+            type: 'array',
+            items: { type: 'object', properties: { sku: { type: 'string' }, quantity: { type: 'integer' } }, required: ['sku'] },
+          },
+          metadata: { type: 'object' },
+        },
+        required: ['order_id', 'amount', 'currency'],
+      },
+      [['order', 'order_id']],
+    ),
     contract('customers', 'export', 'read', {
       type: 'object',
       properties: { segment: { type: 'string' } },
@@ -50,10 +71,16 @@ export function supportRegistry(): Registry {
       properties: { to: { type: 'array', items: { type: 'string' } }, body: { type: 'string' } },
       required: ['to', 'body'],
     }),
-    contract('accounts', 'delete', 'destructive', {
-      type: 'object',
-      properties: { account_id: { type: 'string' } },
-      required: ['account_id'],
-    }, [['account', 'account_id']]),
+    contract(
+      'accounts',
+      'delete',
+      'destructive',
+      {
+        type: 'object',
+        properties: { account_id: { type: 'string' } },
+        required: ['account_id'],
+      },
+      [['account', 'account_id']],
+    ),
   ]);
 }

@@ -39,7 +39,13 @@ export function request(overrides: Partial<PolicyRequest> = {}): PolicyRequest {
 }
 
 export function refund(amount: unknown, overrides: Partial<PolicyRequest> = {}): PolicyRequest {
-  return request({ tool: 'refunds', operation: 'create', effect: 'write', arguments: { order_id: 'o-1', amount, currency: 'EUR' }, ...overrides });
+  return request({
+    tool: 'refunds',
+    operation: 'create',
+    effect: 'write',
+    arguments: { order_id: 'o-1', amount, currency: 'EUR' },
+    ...overrides,
+  });
 }
 
 export const alice = { userId: 'alice', tenant: 'acme', roles: ['support'], issuer: 'sso' } as const;

@@ -86,15 +86,35 @@ function randomRequest(next: () => number): PolicyRequest {
   const target = pick(OPERATIONS);
   const argumentsByTool: Record<string, () => Record<string, unknown>> = {
     orders: () => ({ order_id: pick(['o-1', 'o-7']) }),
-    refunds: () => ({ order_id: 'o-1', amount: pick([5, 100, 100.5, 2500, 0.00001]), currency: pick(['EUR', 'USD']), ...(next() < 0.5 ? { note: 'goodwill' } : {}) }),
+    refunds: () => ({
+      order_id: 'o-1',
+      amount: pick([5, 100, 100.5, 2500, 0.00001]),
+      currency: pick(['EUR', 'USD']),
+      ...(next() < 0.5 ? { note: 'goodwill' } : {}),
+    }),
     customers: () => ({ segment: 'vip' }),
     email: () => ({ to: pick([['a@example.com'], ['b@example.com'], []]), body: pick(['ok then', 'no']) }),
     accounts: () => ({ account_id: 'a-1' }),
   };
   const tenant = pick(['acme', 'acme', 'globex']);
   return {
-    agent: { agentId: pick(['bot-0', 'bot-1', 'bot-2', 'bot-3', 'bot-4', 'bot-5', 'bot-6', 'bot-7']), tenant, environment: 'prod', stage: pick(['governed', 'shadow']), owner: pick(['ops', 'support-team']), tokenId: null },
-    actingFor: next() < 0.5 ? null : { userId: pick(['u-0', 'u-1', 'u-2', 'u-3']), tenant: pick(['acme', 'globex']), roles: pick([['support'], ['support', 'refunds'], ['refunds'], []]), issuer: 'sso' },
+    agent: {
+      agentId: pick(['bot-0', 'bot-1', 'bot-2', 'bot-3', 'bot-4', 'bot-5', 'bot-6', 'bot-7']),
+      tenant,
+      environment: 'prod',
+      stage: pick(['governed', 'shadow']),
+      owner: pick(['ops', 'support-team']),
+      tokenId: null,
+    },
+    actingFor:
+      next() < 0.5
+        ? null
+        : {
+            userId: pick(['u-0', 'u-1', 'u-2', 'u-3']),
+            tenant: pick(['acme', 'globex']),
+            roles: pick([['support'], ['support', 'refunds'], ['refunds'], []]),
+            issuer: 'sso',
+          },
     ...target,
     arguments: (argumentsByTool[target.tool] ?? (() => ({})))(),
     environment: pick(['prod', 'staging']),
@@ -104,7 +124,7 @@ function randomRequest(next: () => number): PolicyRequest {
 }
 
 describe('slicing by principal', () => {
-  it('gives a named principal its own policies plus the shared ones, and no other principal\'s', () => {
+  it("gives a named principal its own policies plus the shared ones, and no other principal's", () => {
     const bundle = bundleOf(MIXED_POLICIES);
     const refunds = bundle.slices.get('refunds.create');
     assert.ok(refunds);
@@ -117,8 +137,18 @@ describe('slicing by principal', () => {
     // `principal in …` is kept for every principal; a resource scope on another tool is left out.
     const email = bundle.slices.get('email.send');
     assert.ok(email);
-    assert.deepEqual([...bundle.evaluationSets.setFor(email, AGENT_TYPE, 'bot-0').policyIds].sort(), ['bot0-email', 'bot4-email', 'email-for-users', 'tainted']);
-    assert.deepEqual([...bundle.evaluationSets.setFor(email, AGENT_TYPE, 'bot-1').policyIds].sort(), ['bot1-writes', 'bot4-email', 'email-for-users', 'tainted']);
+    assert.deepEqual([...bundle.evaluationSets.setFor(email, AGENT_TYPE, 'bot-0').policyIds].sort(), [
+      'bot0-email',
+      'bot4-email',
+      'email-for-users',
+      'tainted',
+    ]);
+    assert.deepEqual([...bundle.evaluationSets.setFor(email, AGENT_TYPE, 'bot-1').policyIds].sort(), [
+      'bot1-writes',
+      'bot4-email',
+      'email-for-users',
+      'tainted',
+    ]);
     assert.ok(!bundle.slices.get('customers.export')?.policyIds.includes('other-tool'));
     assert.ok(bundle.slices.get('orders.lookup')?.policyIds.includes('other-tool'));
     releaseBundle(bundle);
@@ -159,7 +189,11 @@ describe('slicing by principal', () => {
     const next = random(7);
     for (let index = 0; index < 300; index += 1) {
       const candidate = randomRequest(next);
-      assertAgreesWithReference(decideWithBundle(bundle, candidate), referenceDecision(bundle, candidate), `request ${index} ${JSON.stringify(candidate)}`);
+      assertAgreesWithReference(
+        decideWithBundle(bundle, candidate),
+        referenceDecision(bundle, candidate),
+        `request ${index} ${JSON.stringify(candidate)}`,
+      );
     }
     assert.equal(bundle.evaluationSets.counts.named, 0);
     assert.ok(bundle.evaluationSets.counts.complete > 0);
@@ -186,20 +220,30 @@ describe('trimming the request to what policies read', () => {
     const [call] = calls(bundle, refund(5));
     assert.ok(call);
     assert.deepEqual(call.context, {});
-    assert.deepEqual(call.entities, [{ uid: { type: 'Interlock::Action', id: 'refunds.create' }, attrs: {}, parents: [{ type: 'Interlock::Action', id: 'write' }] }]);
+    assert.deepEqual(call.entities, [
+      { uid: { type: 'Interlock::Action', id: 'refunds.create' }, attrs: {}, parents: [{ type: 'Interlock::Action', id: 'write' }] },
+    ]);
     releaseBundle(bundle);
   });
 
   it('reads paths through `.` and `has`, and keeps a record whole when it is used whole', () => {
     const needs = requestNeeds([
-      policy('permit(principal, action, resource) when { context has risk.score && context.arguments.amount.lessThan(decimal("1.0")) && principal.stage like "g*" };'),
+      policy(
+        'permit(principal, action, resource) when { context has risk.score && context.arguments.amount.lessThan(decimal("1.0")) && principal.stage like "g*" };',
+      ),
       policy('forbid(principal, action, resource) when { context.risk.taintedArgs.contains("x") && resource.name == "t" };'),
     ]);
     assert.deepEqual(plain(needs.context), { risk: true, arguments: { amount: true } });
     assert.deepEqual([...(needs.entityAttributes ?? [])].sort(), ['name', 'stage']);
 
-    assert.deepEqual(plain(requestNeeds([policy('permit(principal, action, resource) when { context.arguments == {} };')]).context), { arguments: true });
-    assert.equal(requestNeeds([policy('permit(principal, action, resource) when { (if true then context else context).tenant == "a" };')]).context.whole, true);
+    assert.deepEqual(plain(requestNeeds([policy('permit(principal, action, resource) when { context.arguments == {} };')]).context), {
+      arguments: true,
+    });
+    assert.equal(
+      requestNeeds([policy('permit(principal, action, resource) when { (if true then context else context).tenant == "a" };')]).context
+        .whole,
+      true,
+    );
     assert.deepEqual(plain(requestNeeds([policy('permit(principal, action, resource);')]).context), {});
   });
 
@@ -207,14 +251,24 @@ describe('trimming the request to what policies read', () => {
     const needs = requestNeeds([policy('permit(principal, action, resource) when { {".": context.tenant, "has": 1}["has"] == 1 };')]);
     assert.deepEqual(plain(needs.context), { tenant: true });
     assert.deepEqual([...(needs.entityAttributes ?? [])], ['has']);
-    const strange = { ...policy('permit(principal, action, resource);'), conditions: [{ kind: 'when', body: { mystery: { operand: { Var: 'context' } } } }] } as unknown as PolicyJson;
+    const strange = {
+      ...policy('permit(principal, action, resource);'),
+      conditions: [{ kind: 'when', body: { mystery: { operand: { Var: 'context' } } } }],
+    } as unknown as PolicyJson;
     const everything = requestNeeds([strange]);
     assert.equal(everything.context.whole, true);
     assert.equal(everything.entityAttributes, null);
   });
 
   it('prunes records without inventing attributes or cutting into Cedar escapes', () => {
-    const need: RecordNeed = { whole: false, attributes: new Map<string, RecordNeed>([['a', { whole: false, attributes: new Map([['x', { whole: true }]]) }], ['missing', { whole: true }], ['amount', { whole: false, attributes: new Map() }]]) };
+    const need: RecordNeed = {
+      whole: false,
+      attributes: new Map<string, RecordNeed>([
+        ['a', { whole: false, attributes: new Map([['x', { whole: true }]]) }],
+        ['missing', { whole: true }],
+        ['amount', { whole: false, attributes: new Map() }],
+      ]),
+    };
     const amount = { __extn: { fn: 'decimal', arg: '1.0000' } };
     assert.deepEqual(pruneRecord({ a: { x: 1, y: 2 }, b: 3, amount }, need), { a: { x: 1 }, amount });
   });

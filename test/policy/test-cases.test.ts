@@ -15,7 +15,9 @@ function parsedCases(yaml: string): PolicyTestCase[] {
 
 describe('policy test cases', () => {
   it('parses cases with defaults and the line each starts on', () => {
-    const cases = parsedCases(`cases:\n  - name: one\n    agent: ${agent}\n    tool: orders\n    operation: lookup\n    expect: allow\n  - name: two\n    agent: ${agent}\n    actingFor: { id: alice, tenant: acme }\n    tool: orders\n    operation: lookup\n    expect: deny\n`);
+    const cases = parsedCases(
+      `cases:\n  - name: one\n    agent: ${agent}\n    tool: orders\n    operation: lookup\n    expect: allow\n  - name: two\n    agent: ${agent}\n    actingFor: { id: alice, tenant: acme }\n    tool: orders\n    operation: lookup\n    expect: deny\n`,
+    );
     assert.equal(cases.length, 2);
     assert.equal(cases[0]?.line, 2);
     assert.equal(cases[1]?.line, 7);
@@ -32,7 +34,10 @@ describe('policy test cases', () => {
       assert.match(syntax.problems[0]?.message ?? '', /^YAML: /);
       assert.notEqual(syntax.problems[0]?.line, null);
     }
-    const unknown = parseTestFile('bad.test.yaml', `cases:\n  - name: x\n    agent: ${agent}\n    tool: orders\n    operation: lookup\n    expect: allow\n    expected: deny\n`);
+    const unknown = parseTestFile(
+      'bad.test.yaml',
+      `cases:\n  - name: x\n    agent: ${agent}\n    tool: orders\n    operation: lookup\n    expect: allow\n    expected: deny\n`,
+    );
     assert.ok(!unknown.ok);
     if (!unknown.ok) {
       assert.equal(unknown.problems[0]?.line, 2);
@@ -80,7 +85,10 @@ describe('policy test cases', () => {
     expect: deny
 `);
     const results = runPolicyTests(result.bundle, cases);
-    assert.deepEqual(results.map((test) => test.passed), [false, false, false, true, false]);
+    assert.deepEqual(
+      results.map((test) => test.passed),
+      [false, false, false, true, false],
+    );
     assert.deepEqual(results[0]?.failures, ['expected deny, got allow (agents may read)']);
     assert.deepEqual(results[1]?.failures, [
       'expected approval by cfo, got finance-approver',

@@ -50,7 +50,10 @@ describe('Redactor', () => {
       const text = (value as { text: string }).text;
       assert.ok(!text.includes(secret), `${id}: ${text}`);
       assert.ok(text.includes(REDACTED), id);
-      assert.ok(redactions.some((redaction) => redaction.detail === id && redaction.reason === 'secret_pattern' && redaction.path === 'text'), `${id}: ${JSON.stringify(redactions)}`);
+      assert.ok(
+        redactions.some((redaction) => redaction.detail === id && redaction.reason === 'secret_pattern' && redaction.path === 'text'),
+        `${id}: ${JSON.stringify(redactions)}`,
+      );
       assert.ok(!JSON.stringify(redactions).includes(secret), id);
       assert.equal(findSecretPattern(sample)?.id !== undefined, true, id);
     }
@@ -142,15 +145,33 @@ describe('Redactor', () => {
   });
 
   it('rejects malformed field paths with a typed error', () => {
-    assert.throws(() => new Redactor({ fieldPaths: ['a..b'] }), (error: unknown) => error instanceof InterlockError && error.code === 'CONFIG_INVALID');
+    assert.throws(
+      () => new Redactor({ fieldPaths: ['a..b'] }),
+      (error: unknown) => error instanceof InterlockError && error.code === 'CONFIG_INVALID',
+    );
     assert.throws(() => new Redactor({ fieldPaths: ['.a'] }), InterlockError);
   });
 
   it('redacts string values under credential-named keys, and can be told not to', () => {
-    const input = { password: 'hunter2', apiKey: 'plain-looking', Authorization: 'whatever', tokens: 'ok', nested: [{ clientSecret: 'abc' }] };
+    const input = {
+      password: 'hunter2',
+      apiKey: 'plain-looking',
+      Authorization: 'whatever',
+      tokens: 'ok',
+      nested: [{ clientSecret: 'abc' }],
+    };
     const { value, redactions } = new Redactor().redact(input);
-    assert.deepEqual(value, { password: REDACTED, apiKey: REDACTED, Authorization: REDACTED, tokens: 'ok', nested: [{ clientSecret: REDACTED }] });
-    assert.deepEqual(redactions.map((redaction) => redaction.path), ['password', 'apiKey', 'Authorization', 'nested.0.clientSecret']);
+    assert.deepEqual(value, {
+      password: REDACTED,
+      apiKey: REDACTED,
+      Authorization: REDACTED,
+      tokens: 'ok',
+      nested: [{ clientSecret: REDACTED }],
+    });
+    assert.deepEqual(
+      redactions.map((redaction) => redaction.path),
+      ['password', 'apiKey', 'Authorization', 'nested.0.clientSecret'],
+    );
     assert.ok(redactions.every((redaction) => redaction.reason === 'secret_pattern' && redaction.detail === 'credential_field_name'));
     assert.deepEqual(new Redactor({ redactCredentialFields: false }).redact({ password: 'hunter2' }).value, { password: 'hunter2' });
   });
@@ -180,7 +201,9 @@ describe('Redactor', () => {
     let cursor = value as Record<string, unknown>;
     for (let level = 0; level < 9; level += 1) cursor = cursor['next'] as Record<string, unknown>;
     assert.equal(cursor['next'], TRUNCATED);
-    assert.deepEqual(redactions, [{ path: 'next.next.next.next.next.next.next.next.next.next', reason: 'configured_field', detail: 'max_depth' }]);
+    assert.deepEqual(redactions, [
+      { path: 'next.next.next.next.next.next.next.next.next.next', reason: 'configured_field', detail: 'max_depth' },
+    ]);
 
     const hostile = JSON.parse('{"__proto__": {"polluted": true}}') as object;
     const copy = new Redactor().redact(hostile).value as Record<string, unknown>;
