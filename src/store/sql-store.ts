@@ -3,7 +3,7 @@
  * differs between engines: how a statement is executed, how the chain append and the migrations
  * take their write lock, and how a driver error is summarised without leaking secrets.
  */
-import type { Compilable } from 'kysely';
+import type { Compilable, CompiledQuery } from 'kysely';
 import { InterlockError } from '../errors/interlock-error.js';
 import {
   deleteExpiredCounters,
@@ -33,6 +33,7 @@ import type {
 
 export abstract class SqlStore implements Store {
   private closing: Promise<void> | undefined;
+  private revocationTemplate: CompiledQuery<{ revoked: unknown }> | null = null;
 
   protected constructor(
     readonly driver: 'sqlite' | 'postgres',
@@ -137,7 +138,7 @@ export abstract class SqlStore implements Store {
     return this.guard('check revocation', async () => {
       if (!Number.isFinite(issuedAt)) throw new InterlockError('REQUEST_INVALID', 'The token issue time is not a number.');
       // Cut-offs are whole seconds, so "issued at or before" holds for a fractional time exactly when it holds for its ceiling.
-      const [row] = await this.execute(selectRevoked(this.queries, tokenId, agentId, Math.ceil(issuedAt)));
+      const [row] = await this.execute(this.revocationQuery(tokenId, agentId, Math.ceil(issuedAt)));
       // SQLite answers 1/0, PostgreSQL true/false.
       return row !== undefined && (row.revoked === true || Number(row.revoked) === 1);
     });
@@ -161,6 +162,19 @@ export abstract class SqlStore implements Store {
     return this.guard('purge expired counters', async () => {
       return this.executeChange(deleteExpiredCounters(this.queries, now));
     });
+  }
+
+  /**
+   * The revocation lookup runs on every authenticated call: it is compiled once, with marker
+   * values, and later calls only substitute their parameters.
+   */
+  private revocationQuery(tokenId: string, agentId: string, issuedAt: number): Compilable<{ revoked: unknown }> {
+    this.revocationTemplate ??= selectRevoked(this.queries, TOKEN_MARKER, AGENT_MARKER, ISSUED_AT_MARKER).compile();
+    const template = this.revocationTemplate;
+    const parameters = template.parameters.map((parameter) =>
+      parameter === TOKEN_MARKER ? tokenId : parameter === AGENT_MARKER ? agentId : parameter === ISSUED_AT_MARKER ? issuedAt : parameter,
+    );
+    return { compile: () => ({ ...template, parameters }) as CompiledQuery<{ revoked: unknown }> };
   }
 
   /**
@@ -189,6 +203,10 @@ export abstract class SqlStore implements Store {
     return new InterlockError('STORE_UNAVAILABLE', `The ${this.driver} store could not ${operation}: ${summary}`, { operation });
   }
 }
+
+const TOKEN_MARKER = '\u0000token-id-marker';
+const AGENT_MARKER = '\u0000agent-id-marker';
+const ISSUED_AT_MARKER = -987_654_321;
 
 function requireCount(name: string, value: number): void {
   if (!Number.isSafeInteger(value) || value < 0) {
