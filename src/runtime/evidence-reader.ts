@@ -28,8 +28,8 @@ export class EvidenceReader {
       ...(query.traceId === undefined ? {} : { traceId: query.traceId }),
       ...(query.callId === undefined ? {} : { callId: query.callId }),
       ...(query.type === undefined ? {} : { type: query.type }),
-      ...(query.since === undefined ? {} : { since: new Date(query.since).toISOString() }),
-      ...(query.until === undefined ? {} : { until: new Date(query.until).toISOString() }),
+      ...(query.since === undefined ? {} : { since: isoInstant(query.since, 'since') }),
+      ...(query.until === undefined ? {} : { until: isoInstant(query.until, 'until') }),
       ...(query.afterSeq === undefined ? {} : { afterSeq: query.afterSeq }),
       limit: query.limit,
     };
@@ -56,6 +56,13 @@ export class EvidenceReader {
     }
     return verifyChain(storeVerificationSource(this.#store), this.#publicKeys());
   }
+}
+
+/** Normalises a date-time to the stored form (UTC, milliseconds); an impossible date is a bad request. */
+function isoInstant(text: string, name: string): string {
+  const instant = new Date(text);
+  if (Number.isNaN(instant.getTime())) throw new InterlockError('REQUEST_INVALID', `${name} is not a valid date-time`);
+  return instant.toISOString();
 }
 
 function scopeFilter(

@@ -109,6 +109,18 @@ export function evidenceSuite(storage: StorageKind): void {
       const types = (filtered.body as unknown as AuditPage).events.map((event) => (event.event as { type: string }).type);
       assert.ok(types.length > 0 && types.every((type) => type === 'call.completed'));
 
+      // Time windows: an RFC 3339 instant bounds the events; anything else is a bad request, never a 500.
+      const future = new Date(Date.now() + 3_600_000).toISOString();
+      const none = await project.request('GET', `/v1/audit?since=${encodeURIComponent(future)}`, { token: auditor });
+      assert.equal(none.status, 200, none.text);
+      assert.equal((none.body as unknown as AuditPage).events.length, 0);
+      const past = await project.request('GET', `/v1/audit?since=2000-01-01T00:00:00Z&until=${encodeURIComponent(future)}&limit=2`, {
+        token: auditor,
+      });
+      assert.equal(past.status, 200, past.text);
+      assert.equal((past.body as unknown as AuditPage).events.length, 2);
+      assertError(await project.request('GET', '/v1/audit?since=yesterday', { token: auditor }), 400, 'REQUEST_INVALID');
+      assertError(await project.request('GET', '/v1/audit?since=2026-13-45T99:00:00Z', { token: auditor }), 400, 'REQUEST_INVALID');
       assertError(await project.request('GET', '/v1/audit?limit=0', { token: auditor }), 400, 'REQUEST_INVALID');
       assertError(await project.request('GET', '/v1/audit?limit=5&bogus=1', { token: auditor }), 400, 'REQUEST_INVALID');
     });

@@ -3,6 +3,11 @@ import { bearerToken } from '../error-response.js';
 import type { ServerServices } from '../services.js';
 
 const idText = { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,128}$' } as const;
+/** RFC 3339 date-time, e.g. 2026-11-21T15:04:05Z or 2026-11-21T15:04:05.123+01:00. */
+const dateTimeText = {
+  type: 'string',
+  pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,9})?(Z|[+-]\\d{2}:\\d{2})$',
+} as const;
 
 export const auditQuerySchema = {
   type: 'object',
@@ -13,8 +18,8 @@ export const auditQuerySchema = {
     traceId: idText,
     callId: idText,
     type: { type: 'string', pattern: '^[a-z_]+\\.[a-z_]+$' },
-    since: { type: 'string', format: 'date-time' },
-    until: { type: 'string', format: 'date-time' },
+    since: dateTimeText,
+    until: dateTimeText,
     after: { type: 'integer', minimum: 0, description: 'Cursor: return events with seq greater than this.' },
     limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
   },
