@@ -87,7 +87,22 @@ export class Kernel {
     } catch (error) {
       // Fail closed: anything unexpected is a refusal, and never an acknowledgement of execution.
       const refusal = isInterlockError(error) ? error : new InterlockError('INTERNAL', 'internal error while governing the call');
-      return this.#finishRefused(state, refusal);
+      try {
+        return await this.#finishRefused(state, refusal);
+      } catch {
+        // Not even the refusal could be recorded (the audit queue is full or closed): answer with a
+        // typed error and no evidence id rather than throw past the door.
+        const unavailable = new InterlockError('AUDIT_UNAVAILABLE', 'audit events could not be recorded; the call was not acknowledged');
+        return {
+          schemaVersion: CALL_SCHEMA_VERSION,
+          status: 'refused',
+          callId: state.callId,
+          traceId: state.traceId,
+          decision: state.decision,
+          auditEventId: '',
+          error: unavailable.toData(),
+        };
+      }
     }
   }
 
