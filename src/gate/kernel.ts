@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { AuditEventInput } from '../audit/event.js';
 import { capCounters, firstCapExceeded, type Caps } from '../bounds/blast-radius.js';
 import type { RateLimiter, RateRule } from '../bounds/rate-limiter.js';
-import { InterlockError, isInterlockError } from '../errors/interlock-error.js';
+import { InterlockError, isInterlockError, type ErrorData } from '../errors/interlock-error.js';
 import type { Executor } from '../execution/executor.js';
 import type { Credential, Principal } from '../identity/principal.js';
 import type { Decision } from '../policy/decision.js';
@@ -92,16 +92,11 @@ export class Kernel {
       } catch {
         // Not even the refusal could be recorded (the audit queue is full or closed): answer with a
         // typed error and no evidence id rather than throw past the door.
-        const unavailable = new InterlockError('AUDIT_UNAVAILABLE', 'audit events could not be recorded; the call was not acknowledged');
-        return {
-          schemaVersion: CALL_SCHEMA_VERSION,
-          status: 'refused',
-          callId: state.callId,
-          traceId: state.traceId,
-          decision: state.decision,
-          auditEventId: '',
-          error: unavailable.toData(),
-        };
+        return this.#refused(
+          state,
+          '',
+          new InterlockError('AUDIT_UNAVAILABLE', 'audit events could not be recorded; the call was not acknowledged').toData(),
+        );
       }
     }
   }
@@ -303,7 +298,7 @@ export class Kernel {
   async #finish(
     state: CallState,
     status: CallStatus,
-    extra: { result?: unknown; error?: ReturnType<InterlockError['toData']>; costUsd?: number; outcome?: string },
+    extra: { result?: unknown; error?: ErrorData; costUsd?: number; outcome?: string },
   ): Promise<CallOutcome> {
     const durationMs = round(performance.now() - state.startedAt);
     const auditEventId = this.#record(state, 'call.completed', {
@@ -339,28 +334,20 @@ export class Kernel {
       tool: state.contract?.tool ?? null,
       operation: state.contract?.operation ?? null,
     });
+    let answered = data;
     try {
       await this.#acknowledge();
     } catch (error) {
       // The refusal itself could not be made durable: say so rather than pretend it was recorded.
-      const unavailable = isInterlockError(error) ? error : new InterlockError('AUDIT_UNAVAILABLE', 'audit events could not be committed');
-      this.#deps.observer.callFinished(
-        'refused',
-        state.contract?.tool ?? null,
-        unavailable.code,
-        (performance.now() - state.startedAt) / 1000,
-      );
-      return {
-        schemaVersion: CALL_SCHEMA_VERSION,
-        status: 'refused',
-        callId: state.callId,
-        traceId: state.traceId,
-        decision: state.decision,
-        auditEventId,
-        error: unavailable.toData(),
-      };
+      answered = (
+        isInterlockError(error) ? error : new InterlockError('AUDIT_UNAVAILABLE', 'audit events could not be committed')
+      ).toData();
     }
-    this.#deps.observer.callFinished('refused', state.contract?.tool ?? null, data.code, (performance.now() - state.startedAt) / 1000);
+    return this.#refused(state, auditEventId, answered);
+  }
+
+  #refused(state: CallState, auditEventId: string, error: ErrorData): CallOutcome {
+    this.#deps.observer.callFinished('refused', state.contract?.tool ?? null, error.code, (performance.now() - state.startedAt) / 1000);
     return {
       schemaVersion: CALL_SCHEMA_VERSION,
       status: 'refused',
@@ -368,7 +355,7 @@ export class Kernel {
       traceId: state.traceId,
       decision: state.decision,
       auditEventId,
-      error: data,
+      error,
     };
   }
 
