@@ -4,17 +4,27 @@ import type { ArgumentShape } from './argument-shape.js';
 /** Cedar's decimal range: 64-bit fixed point with 4 fractional digits. */
 const DECIMAL_LIMIT = 922337203685477;
 
-/**
- * Converts a call's arguments into the Cedar record its operation declares. A value that does not
- * fit its declared type (or that Cedar cannot represent exactly, such as 0.00001 as a decimal) is
- * withheld rather than coerced: a policy that reads it then fails to evaluate, and evaluation
- * errors deny. Only properties named by the shape are read, and only as own properties.
- */
-export function argumentsToCedar(shape: Extract<ArgumentShape, { kind: 'record' }>, value: unknown): Record<string, CedarValueJson> {
-  return recordValue(shape, value) ?? {};
+/** A present argument that Cedar cannot represent exactly; the decision fails closed (deny). */
+export class UnrepresentableArgumentError extends Error {
+  constructor(readonly argument: string) {
+    super(`argument "${argument}" cannot be represented exactly for policy evaluation (out of range or too precise)`);
+    this.name = 'UnrepresentableArgumentError';
+  }
 }
 
-function toCedar(shape: ArgumentShape, value: unknown): CedarValueJson | undefined {
+/**
+ * Converts a call's arguments into the Cedar record its operation declares. Only properties named
+ * by the shape are read, and only as own properties. A present value that does not fit its
+ * declared type, or that Cedar cannot represent exactly (an integer beyond 2^53, 0.00001 as a
+ * decimal), throws: silently leaving it out would make `has` guards read it as absent and skip
+ * the forbids they protect.
+ */
+export function argumentsToCedar(shape: Extract<ArgumentShape, { kind: 'record' }>, value: unknown): Record<string, CedarValueJson> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new UnrepresentableArgumentError('(arguments)');
+  return recordValue(shape, value, '') ?? {};
+}
+
+function toCedar(shape: ArgumentShape, value: unknown, path: string): CedarValueJson | undefined {
   switch (shape.kind) {
     case 'string':
       return typeof value === 'string' ? value : undefined;
@@ -29,24 +39,33 @@ function toCedar(shape: ArgumentShape, value: unknown): CedarValueJson | undefin
       // Filled by index rather than push; see the note in evaluate-side.ts.
       const elements = new Array<CedarValueJson>(value.length);
       for (let index = 0; index < value.length; index += 1) {
-        const converted = toCedar(shape.element, value[index]);
+        const converted = toCedar(shape.element, value[index], `${path}[${index}]`);
         if (converted === undefined) return undefined;
         elements[index] = converted;
       }
       return elements;
     }
     case 'record':
-      return recordValue(shape, value);
+      return recordValue(shape, value, path);
   }
 }
 
-function recordValue(shape: Extract<ArgumentShape, { kind: 'record' }>, value: unknown): Record<string, CedarValueJson> | undefined {
+function recordValue(
+  shape: Extract<ArgumentShape, { kind: 'record' }>,
+  value: unknown,
+  path: string,
+): Record<string, CedarValueJson> | undefined {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
   const record: Record<string, CedarValueJson> = {};
   for (const [name, attribute] of shape.attributes) {
     if (!Object.prototype.hasOwnProperty.call(value, name)) continue;
-    const converted = toCedar(attribute.shape, (value as Record<string, unknown>)[name]);
-    if (converted !== undefined) record[name] = converted;
+    const attributePath = path === '' ? name : `${path}.${name}`;
+    const raw = (value as Record<string, unknown>)[name];
+    // null in an optional (nullable) attribute means "no value": policy sees it as absent.
+    if (raw === null && !attribute.required) continue;
+    const converted = toCedar(attribute.shape, raw, attributePath);
+    if (converted === undefined) throw new UnrepresentableArgumentError(attributePath);
+    record[name] = converted;
   }
   return record;
 }

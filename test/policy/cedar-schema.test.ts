@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { validate } from '@cedar-policy/cedar-wasm/nodejs';
 import { argumentsShape } from '../../src/policy/argument-shape.js';
-import { argumentsToCedar, decimalValue } from '../../src/policy/argument-values.js';
+import { UnrepresentableArgumentError, argumentsToCedar, decimalValue } from '../../src/policy/argument-values.js';
 import { cedarSchemaText, generateCedarSchema } from '../../src/policy/cedar-schema.js';
 import { Registry } from '../../src/registry/registry.js';
 import { contract, supportRegistry } from './fixture-registry.js';
@@ -195,16 +195,17 @@ describe('arguments converted for Cedar', () => {
     );
   });
 
-  it('withholds values that do not fit their type or that Cedar cannot represent exactly', () => {
-    assert.deepEqual(argumentsToCedar(shape, { order_id: 7, amount: 0.00001, currency: 'EUR', items: [{ sku: 'a', quantity: 1.5 }] }), {
-      currency: 'EUR',
-      items: [{ sku: 'a' }],
-    });
+  it('refuses, rather than withholds, present values that do not fit their type or that Cedar cannot represent exactly', () => {
+    // Withholding would let a `has`-guarded forbid read the value as absent and be skipped.
+    assert.throws(() => argumentsToCedar(shape, { order_id: 7 }), UnrepresentableArgumentError);
+    assert.throws(() => argumentsToCedar(shape, { currency: 'EUR', amount: 0.00001 }), /"amount"/);
+    assert.throws(() => argumentsToCedar(shape, { items: [{ sku: 'a', quantity: 1.5 }] }), /"items\[0\]\.quantity"/);
+    assert.deepEqual(argumentsToCedar(shape, { currency: 'EUR', items: [{ sku: 'a' }] }), { currency: 'EUR', items: [{ sku: 'a' }] });
     assert.equal(decimalValue(1e15), undefined);
     assert.equal(decimalValue(Number.NaN), undefined);
     assert.deepEqual(decimalValue(-3), { __extn: { fn: 'decimal', arg: '-3.0000' } });
-    assert.deepEqual(argumentsToCedar(shape, null), {});
-    assert.deepEqual(argumentsToCedar(shape, ['order_id']), {});
+    assert.throws(() => argumentsToCedar(shape, null), UnrepresentableArgumentError);
+    assert.throws(() => argumentsToCedar(shape, ['order_id']), UnrepresentableArgumentError);
   });
 
   it('reads own properties only', () => {

@@ -184,13 +184,15 @@ describe('failing closed', () => {
     releaseBundle(bundle);
   });
 
-  it('denies with errors when an argument Cedar cannot represent is read by a policy', async () => {
+  it('denies with errors when an argument Cedar cannot represent is present', async () => {
     const decision = (await supportEngine()).decide(refund(0.00001));
     assert.equal(decision.kind, 'deny');
     assert.ok(
-      decision.errors.some((error) => /attribute `amount`/.test(error)),
+      decision.errors.some((error) => /argument "amount" cannot be represented/.test(error)),
       decision.errors.join('; '),
     );
+    // Out of range for Cedar: refused too, so a `has`-guarded forbid can never be skipped.
+    assert.equal((await supportEngine()).decide(refund(1e300)).kind, 'deny');
   });
 
   it('prefixes errors and ids from the user side of a delegation', () => {

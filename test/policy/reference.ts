@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { isAuthorized } from '@cedar-policy/cedar-wasm/nodejs';
+import { UnrepresentableArgumentError } from '../../src/policy/argument-values.js';
 import type { PolicyBundle } from '../../src/policy/compiled-bundle.js';
 import type { Decision, PolicyRequest } from '../../src/policy/decision.js';
 import { agentPrincipal, requestContext, userPrincipal, type CedarPrincipal } from '../../src/policy/request-context.js';
@@ -26,7 +27,14 @@ export interface ReferenceDecision {
 export function referenceDecision(bundle: PolicyBundle, request: PolicyRequest): ReferenceDecision {
   const slice = bundle.slices.get(`${request.tool}.${request.operation}`);
   assert.ok(slice, `no slice for ${request.tool}.${request.operation}`);
-  const context = requestContext(request, slice);
+  let context: ReturnType<typeof requestContext>;
+  try {
+    context = requestContext(request, slice);
+  } catch (error) {
+    // An argument Cedar cannot represent is refused before any policy runs: a deny with errors.
+    if (error instanceof UnrepresentableArgumentError) return { kind: 'deny', policyIds: [], errored: true };
+    throw error;
+  }
   const agent = referenceSide(bundle, agentPrincipal(request.agent), context, slice.action, slice.toolUid, slice.effect);
   if (agent.errored.length > 0) return { kind: 'deny', policyIds: agent.errored, errored: true };
   if (request.actingFor === null) return { kind: agent.decision, policyIds: agent.reasons, errored: false };
