@@ -49,7 +49,9 @@ export const SECRET_PATTERNS: readonly SecretPattern[] = [
   {
     id: 'json_web_token',
     name: 'JSON Web Token',
-    pattern: /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/,
+    // Anchored to the start of a base64url run: unanchored, every "eyJ" inside a long run would
+    // rescan the rest of it, which is quadratic on hostile input.
+    pattern: /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/,
     replace: 'whole',
   },
   {
