@@ -31,7 +31,8 @@ export class InProcessExecutor implements Executor {
       timer = setTimeout(() => resolve('timeout'), contract.timeoutMs);
     });
     try {
-      const answer = await Promise.race([Promise.resolve().then(() => handler(args, context)), timeout]);
+      // The handler gets its own copy: the governed arguments are frozen and shared with the audit.
+      const answer = await Promise.race([Promise.resolve().then(() => handler(structuredClone(args), context)), timeout]);
       if (answer === 'timeout') {
         return {
           ok: false,

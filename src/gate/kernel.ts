@@ -9,6 +9,7 @@ import type { Decision } from '../policy/decision.js';
 import type { ArgumentsValidator } from '../registry/arguments-validator.js';
 import type { OperationContract } from '../registry/contract.js';
 import { extractEntities } from '../registry/entities.js';
+import { snapshotArguments } from './arguments-snapshot.js';
 import type { Registry } from '../registry/registry.js';
 import { CALL_SCHEMA_VERSION, isValidExternalId, type CallOutcome, type CallRequest, type DecisionSummary } from './call.js';
 import type { AuditPort, AuthenticationPort, CallStatus, CounterPort, DecisionPort, KernelObserver, OutputRedactionPort } from './ports.js';
@@ -116,6 +117,8 @@ export class Kernel {
       );
     }
 
+    const args = snapshotArguments(request.arguments);
+
     // 1. authenticate
     state.principal = await deps.authentication.authenticate(credential, request.actingFor);
     const principal = state.principal;
@@ -123,7 +126,7 @@ export class Kernel {
     this.#record(state, 'call.received', {
       tool: request.tool,
       operation: request.operation,
-      arguments: request.arguments,
+      arguments: args,
       sessionId: request.sessionId ?? null,
       stage: agent.stage,
       environment: agent.environment,
@@ -144,14 +147,14 @@ export class Kernel {
     state.contract = contract;
 
     // 4. validate
-    const problems = deps.argumentsValidator.check(contract, request.arguments);
+    const problems = deps.argumentsValidator.check(contract, args);
     if (problems.length > 0) {
       const summary = problems.map((problem) => `${problem.path || '(arguments)'} ${problem.message}`).join('; ');
       throw new InterlockError('ARGUMENTS_INVALID', `arguments of ${contract.qualifiedName} are invalid: ${summary}`, { problems });
     }
 
     // 5. assess: risk signals arrive with the risk engine; the context slot is already there.
-    const entities = extractEntities(contract, request.arguments);
+    const entities = extractEntities(contract, args);
     const risk = { score: 0, taintedArgs: [] as string[] };
 
     // 6. decide
@@ -162,7 +165,7 @@ export class Kernel {
       tool: contract.tool,
       operation: contract.operation,
       effect: contract.effect,
-      arguments: request.arguments,
+      arguments: args,
       environment: deps.environment,
       risk,
       entities,
@@ -200,7 +203,7 @@ export class Kernel {
     // 9. execute. In durable mode the intent of a write is on disk before the side effect happens.
     if (contract.effect !== 'read' && deps.durability === 'durable') await deps.audit.flush();
     const executionStartedAt = performance.now();
-    const execution = await deps.executor.execute(contract, request.arguments, {
+    const execution = await deps.executor.execute(contract, args, {
       callId: state.callId,
       traceId: state.traceId,
       agentId: agent.agentId,
@@ -208,18 +211,40 @@ export class Kernel {
       actingForUserId: principal.actingFor?.userId ?? null,
       signal: AbortSignal.timeout(contract.timeoutMs + 1000),
     });
-    const durationMs = round(performance.now() - executionStartedAt);
-    if (!execution.ok) {
-      this.#record(state, 'tool.failed', { outcome: execution.outcome, error: execution.error.toData(), durationMs });
-      return this.#finish(state, 'failed', { error: execution.error.toData(), outcome: execution.outcome });
+    // From here on the side effect may have happened: whatever goes wrong, the answer never says
+    // "refused", and a write is never reported as safe to retry.
+    const retryIsUnsafe = contract.effect !== 'read' && !contract.idempotent;
+    try {
+      const durationMs = round(performance.now() - executionStartedAt);
+      if (!execution.ok) {
+        const error = retryIsUnsafe ? { ...execution.error.toData(), retryable: false } : execution.error.toData();
+        this.#record(state, 'tool.failed', { outcome: execution.outcome, error, durationMs });
+        return await this.#finish(state, 'failed', { error, outcome: execution.outcome });
+      }
+
+      // 10. govern the output: plain JSON only, secrets stripped, obligation fields redacted.
+      const governed = deps.outputRedaction.redactResult(jsonResult(execution.result), effective.obligations.redactFields);
+      this.#record(state, 'tool.executed', { durationMs, result: governed.value, redactedFromResult: governed.redactedPaths });
+
+      // 11. record
+      return await this.#finish(state, 'executed', { result: governed.value, costUsd: contract.costUsd });
+    } catch (error) {
+      const cause = isInterlockError(error) ? error.code : 'INTERNAL';
+      const failure = new InterlockError('AUDIT_UNAVAILABLE', `${contract.qualifiedName} ran, but its outcome could not be recorded`, {
+        executed: true,
+        cause,
+      });
+      this.#deps.observer.callFinished('failed', contract.tool, failure.code, (performance.now() - state.startedAt) / 1000);
+      return {
+        schemaVersion: CALL_SCHEMA_VERSION,
+        status: 'failed',
+        callId: state.callId,
+        traceId: state.traceId,
+        decision: state.decision,
+        auditEventId: '',
+        error: { ...failure.toData(), retryable: !retryIsUnsafe },
+      };
     }
-
-    // 10. govern the output: secrets stripped, obligation fields redacted.
-    const governed = deps.outputRedaction.redactResult(execution.result, effective.obligations.redactFields);
-    this.#record(state, 'tool.executed', { durationMs, result: governed.value, redactedFromResult: governed.redactedPaths });
-
-    // 11. record
-    return this.#finish(state, 'executed', { result: governed.value, costUsd: contract.costUsd });
   }
 
   async #bound(state: CallState, contract: OperationContract, request: CallRequest, entityCount: number): Promise<void> {
@@ -385,6 +410,19 @@ function summarise(decision: Decision): DecisionSummary {
     bundleVersion: decision.bundleVersion,
     obligations: decision.obligations,
   };
+}
+
+/**
+ * A tool's result as plain JSON: big integers become strings, values JSON cannot hold are dropped,
+ * and a result with no JSON form at all (a cycle) is replaced by a marker, never an exception.
+ */
+function jsonResult(result: unknown): unknown {
+  try {
+    const text = JSON.stringify(result, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value));
+    return text === undefined ? null : (JSON.parse(text) as unknown);
+  } catch {
+    return { unserialisableResult: true };
+  }
 }
 
 function round(milliseconds: number): number {

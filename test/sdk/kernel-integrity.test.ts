@@ -1,0 +1,80 @@
+/**
+ * What runs is what was decided and what the evidence says: arguments cannot change after the
+ * decision, a side effect that ran is never reported as refused, and a failed write is never
+ * advertised as safe to retry.
+ */
+import { strict as assert } from 'node:assert';
+import { after, before, test } from 'node:test';
+import { openInterlock, type Interlock } from '../../src/sdk/index.js';
+import { copyRefundsExample, removeDirectory } from '../cli/interlock-process.js';
+
+let directory: string;
+let interlock: Interlock;
+const sent: string[] = [];
+let emailBehaviour: 'ok' | 'bigint' | 'throw' = 'ok';
+let lookupThrows = false;
+
+before(async () => {
+  directory = copyRefundsExample('interlock-kernel-integrity-');
+  interlock = await openInterlock(directory, { processMetrics: false, logLevel: 'silent' });
+  interlock.handle('email.send', (args) => {
+    sent.push(String(args['to']));
+    if (emailBehaviour === 'throw') throw new Error('smtp down');
+    return emailBehaviour === 'bigint' ? { id: 10n, queued: true } : { queued: true };
+  });
+  interlock.handle('orders.lookup', () => {
+    if (lookupThrows) throw new Error('db down');
+    return { found: false };
+  });
+});
+
+after(async () => {
+  await interlock.close();
+  removeDirectory(directory);
+});
+
+const email = (to: string) => ({ tool: 'email', operation: 'send', arguments: { to, subject: 'Your refund', body: 'Done.' } });
+
+test('arguments changed by the caller after the call started are not what runs or what is recorded', async () => {
+  const request = email('customer@example.com');
+  const pending = interlock.call(request, { agent: 'support-bot' });
+  // The forbidden internal list, swapped in while the call is in flight.
+  setImmediate(() => {
+    (request.arguments as { to: string }).to = 'all-staff@lists.acme.example';
+  });
+  const outcome = await pending;
+  assert.equal(outcome.status, 'executed');
+  assert.deepEqual(sent, ['customer@example.com']);
+  const received = await interlock.runtime.store.listAuditEvents({ callId: outcome.callId, type: 'call.received', limit: 1 });
+  assert.match(received[0]?.body ?? '', /customer@example\.com/);
+  assert.doesNotMatch(received[0]?.body ?? '', /lists\.acme\.example/);
+});
+
+test('a side effect whose result has no plain JSON form is still reported as executed, with evidence', async () => {
+  emailBehaviour = 'bigint';
+  const outcome = await interlock.call(email('customer@example.com'), { agent: 'support-bot' });
+  emailBehaviour = 'ok';
+  assert.equal(outcome.status, 'executed', JSON.stringify(outcome.error));
+  assert.deepEqual(outcome.result, { id: '10', queued: true });
+  const events = await interlock.runtime.store.listAuditEvents({ callId: outcome.callId, limit: 10 });
+  assert.deepEqual(
+    events.map((event) => event.type),
+    ['call.received', 'decision.made', 'tool.executed', 'call.completed'],
+  );
+});
+
+test('a failed non-idempotent write is not retryable; a failed read is', async () => {
+  emailBehaviour = 'throw';
+  const write = await interlock.call(email('customer@example.com'), { agent: 'support-bot' });
+  emailBehaviour = 'ok';
+  assert.equal(write.status, 'failed');
+  assert.equal(write.error?.code, 'UPSTREAM_FAILED');
+  assert.equal(write.error?.retryable, false);
+
+  lookupThrows = true;
+  const read = await interlock.call({ tool: 'orders', operation: 'lookup', arguments: { order_id: 'o-1001' } }, { agent: 'support-bot' });
+  lookupThrows = false;
+  assert.equal(read.status, 'failed');
+  assert.equal(read.error?.code, 'UPSTREAM_FAILED');
+  assert.equal(read.error?.retryable, true);
+});
