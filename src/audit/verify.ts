@@ -34,7 +34,8 @@ export type FindingKind =
   | 'schema_version_unknown'
   | 'checkpoint_signature_invalid'
   | 'checkpoint_key_unknown'
-  | 'checkpoint_mismatch';
+  | 'checkpoint_mismatch'
+  | 'unattested';
 
 export type FindingReason =
   // modified
@@ -64,7 +65,9 @@ export type FindingReason =
   | 'signature_invalid'
   | 'key_unknown'
   | 'hash_differs'
-  | 'shifted';
+  | 'shifted'
+  // unattested
+  | 'no_checkpoint';
 
 export interface VerificationFinding {
   readonly kind: FindingKind;
@@ -102,6 +105,11 @@ export interface VerifyOptions {
   readonly window?: number;
   /** Findings kept in the report. Default 1000. */
   readonly maxFindings?: number;
+  /**
+   * A chain with events but no valid signed checkpoint is reported as `unattested`: anyone with
+   * write access could have rewritten it whole. The CLI and the HTTP API require one. Default false.
+   */
+  readonly requireCheckpoint?: boolean;
 }
 
 interface ChainEntry {
@@ -263,6 +271,16 @@ export async function verifyChain(
       })
     )
       break;
+  }
+
+  if (options.requireCheckpoint === true && chain.loaded > 0 && verified === 0) {
+    findings.add({
+      kind: 'unattested',
+      reason: 'no_checkpoint',
+      seq: maxSeq,
+      eventId: null,
+      message: 'no valid signed checkpoint covers the chain, so none of its events can be attested (checkpoints deleted, or never written)',
+    });
   }
 
   return {

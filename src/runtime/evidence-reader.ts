@@ -54,7 +54,7 @@ export class EvidenceReader {
     if (reader.kind !== 'operator' || reader.tenants !== '*') {
       throw new InterlockError('FORBIDDEN', 'verifying the whole chain needs an operator token for all tenants');
     }
-    return verifyChain(storeVerificationSource(this.#store), this.#publicKeys());
+    return verifyChain(storeVerificationSource(this.#store), this.#publicKeys(), { requireCheckpoint: true });
   }
 }
 

@@ -32,6 +32,7 @@ import { loadHandlersModule } from './handlers-module.js';
 import { OutputRedaction } from './output-redaction.js';
 
 const COUNTER_PURGE_INTERVAL_MS = 10 * 60 * 1000;
+const CHECKPOINT_INTERVAL_MS = 5_000;
 
 export interface RuntimeOptions {
   /** Environment used to resolve `env:` secret references. Defaults to process.env. */
@@ -165,6 +166,12 @@ export async function openRuntime(projectPath: string, options: RuntimeOptions =
       store.purgeExpiredCounters(new Date().toISOString()).catch(() => logger.warn('expired counters could not be purged'));
     }, COUNTER_PURGE_INTERVAL_MS);
     purgeTimer.unref();
+    // Checkpoints are also signed on a clock, so a quiet period or a crash leaves at most a few
+    // seconds of events unattested, not up to checkpointEvery of them.
+    const checkpointTimer = setInterval(() => {
+      audit.checkpointNow().catch(() => logger.warn('audit checkpoint could not be signed'));
+    }, CHECKPOINT_INTERVAL_MS);
+    checkpointTimer.unref();
 
     let closed = false;
     const runtime: Runtime = {
@@ -217,6 +224,8 @@ export async function openRuntime(projectPath: string, options: RuntimeOptions =
         traceStory: (reader, traceId) => evidence.traceStory(reader, traceId),
         async verifyAudit(reader) {
           await audit.flush();
+          // Sign the head first, so the answer covers every event committed so far.
+          await audit.checkpointNow();
           const report = await evidence.verify(reader);
           return { ok: report.ok, report };
         },
@@ -229,6 +238,7 @@ export async function openRuntime(projectPath: string, options: RuntimeOptions =
         if (closed) return;
         closed = true;
         clearInterval(purgeTimer);
+        clearInterval(checkpointTimer);
         try {
           await audit.close();
         } finally {

@@ -123,6 +123,13 @@ describe('interlock audit verify', () => {
     );
   });
 
+  test('a chain whose signed checkpoints were all deleted is UNATTESTED (exit 1): it could have been rewritten whole', async () => {
+    const copy = tamperedCopy((database) => assert.ok(database.prepare('delete from audit_checkpoints').run().changes > 0));
+    const result = await runCli(['audit', 'verify', '--project', copy]);
+    assert.equal(result.code, 1, result.stdout + result.stderr);
+    assert.match(result.stdout, /UNATTESTED seq \d+/);
+  });
+
   test('a deleted row is REMOVED at its seq (exit 1)', async () => {
     const copy = tamperedCopy((database) => assert.equal(database.prepare('delete from audit_events where seq = 7').run().changes, 1));
     const result = await runCli(['audit', 'verify', '--project', copy]);

@@ -24,7 +24,7 @@ export async function auditVerify(options: { project: string; publicKey?: string
   const store = await context.openStore();
   let report: VerificationReport;
   try {
-    report = await verifyChain(storeVerificationSource(store), keys);
+    report = await verifyChain(storeVerificationSource(store), keys, { requireCheckpoint: true });
   } finally {
     await store.close();
   }

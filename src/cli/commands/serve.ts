@@ -36,6 +36,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     },
   });
   await runtime.audit.flush();
+  await runtime.audit.checkpointNow();
   process.stderr.write(
     banner(address, options.project, runtime.config.environment, runtime.policy.version ?? 'none', runtime.config.agents[0]?.id),
   );
@@ -55,10 +56,14 @@ export async function serve(options: ServeOptions): Promise<void> {
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGHUP', () => {
-    void runtime.reloadPolicy().then((result) => {
-      if (result.ok) runtime.logger.info({ version: result.version }, 'policy bundle reloaded');
-      else runtime.logger.error({ report: result.report }, 'policy bundle refused; the running bundle stays in force');
-    });
+    runtime
+      .reloadPolicy()
+      .then((result) => {
+        if (result.ok) runtime.logger.info({ version: result.version }, 'policy bundle reloaded');
+        else runtime.logger.error({ report: result.report }, 'policy bundle refused; the running bundle stays in force');
+      })
+      // A reload that fails (e.g. its audit event cannot be committed) must never take the server down.
+      .catch((error: unknown) => runtime.logger.error({ code: (error as { code?: unknown }).code ?? 'unknown' }, 'policy reload failed'));
   });
 }
 
