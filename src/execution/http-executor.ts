@@ -23,7 +23,15 @@ export class HttpExecutor implements Executor {
     if (binding.kind !== 'http') {
       return { ok: false, outcome: 'failed', error: new InterlockError('INTERNAL', `${contract.qualifiedName} has no HTTP binding`) };
     }
-    const { url, rest } = buildUrl(binding.baseUrl, binding.pathTemplate, args);
+    const built = buildUrl(binding.baseUrl, binding.pathTemplate, args);
+    if ('problem' in built) {
+      return {
+        ok: false,
+        outcome: 'failed',
+        error: new InterlockError('ARGUMENTS_INVALID', `${contract.qualifiedName}: ${built.problem}`),
+      };
+    }
+    const { url, rest } = built;
     const headers: Record<string, string> = {
       accept: 'application/json',
       'x-interlock-call-id': context.callId,
@@ -44,10 +52,9 @@ export class HttpExecutor implements Executor {
     const signal = AbortSignal.any([context.signal, AbortSignal.timeout(contract.timeoutMs)]);
     let response: Response;
     try {
-      response = await fetch(
-        url,
-        body === undefined ? { method: binding.method, headers, signal } : { method: binding.method, headers, body, signal },
-      );
+      // Redirects are not followed: the injected credentials must reach the configured origin only.
+      const init = { method: binding.method, headers, signal, redirect: 'manual' as const };
+      response = await fetch(url, body === undefined ? init : { ...init, body });
     } catch (error) {
       const timedOut = error instanceof DOMException && (error.name === 'TimeoutError' || error.name === 'AbortError');
       // A request that may have reached the upstream leaves the outcome unknown for writes.
@@ -95,13 +102,23 @@ export class HttpExecutor implements Executor {
   }
 }
 
-function buildUrl(baseUrl: string, template: string, args: Readonly<Record<string, unknown>>): { url: URL; rest: Record<string, unknown> } {
+function buildUrl(
+  baseUrl: string,
+  template: string,
+  args: Readonly<Record<string, unknown>>,
+): { url: URL; rest: Record<string, unknown> } | { problem: string } {
   const rest: Record<string, unknown> = { ...args };
+  let problem: string | null = null;
   const path = template.replace(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_match, name: string) => {
     const value = Object.prototype.hasOwnProperty.call(args, name) ? args[name] : undefined;
     delete rest[name];
-    return encodeURIComponent(value === undefined || value === null ? '' : String(value));
+    const text = value === undefined || value === null ? '' : String(value);
+    // encodeURIComponent leaves "." and ".." alone, and the URL parser would resolve them: an
+    // argument could then walk the request, credentials and all, to another path of the upstream.
+    if (text === '' || text === '.' || text === '..') problem ??= `path parameter "${name}" must not be empty, "." or ".."`;
+    return encodeURIComponent(text);
   });
+  if (problem !== null) return { problem };
   const base = baseUrl.endsWith('/') ? baseUrl.slice(0, -1) : baseUrl;
   return { url: new URL(base + path), rest };
 }

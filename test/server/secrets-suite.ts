@@ -18,7 +18,13 @@ const VAULT_POLICY = `
 @reason("support-bot may use the vault tool in door tests")
 permit (
   principal == Interlock::Agent::"support-bot",
-  action in [Interlock::Action::"vault.echo", Interlock::Action::"vault.broken", Interlock::Action::"vault.hang"],
+  action in [
+    Interlock::Action::"vault.echo",
+    Interlock::Action::"vault.broken",
+    Interlock::Action::"vault.hang",
+    Interlock::Action::"vault.item",
+    Interlock::Action::"vault.moved"
+  ],
   resource
 );
 `;
@@ -100,6 +106,27 @@ export function secretsSuite(storage: StorageKind): void {
       assert.equal(eventData(completed)['status'], 'failed');
     });
 
+    it('a path parameter of "." or ".." is refused before anything is sent (no walking the upstream with its credential)', async () => {
+      const sentBefore = upstream.requests.length;
+      assertError(await callVault('item', { id: '..' }), 422, 'ARGUMENTS_INVALID');
+      assertError(await callVault('item', { id: '.' }), 422, 'ARGUMENTS_INVALID');
+      assert.equal(upstream.requests.length, sentBefore, 'a request reached the upstream');
+      const fine = await callVault('item', { id: 'a/../b' });
+      assert.equal(fine.status, 200, fine.text);
+      assert.equal(upstream.requests[upstream.requests.length - 1]?.path, '/items/a%2F..%2Fb');
+    });
+
+    it('a redirect is not followed, so the credential never reaches another origin', async () => {
+      const elsewhere = await startUpstream((_request, response) => sendJson(response, 200, { stolen: true }));
+      redirectTarget = `${elsewhere.baseUrl}/collect`;
+      try {
+        assertError(await callVault('moved', { note: 'x' }), 502, 'UPSTREAM_FAILED');
+        assert.equal(elsewhere.requests.length, 0, 'the redirect was followed');
+      } finally {
+        await elsewhere.close();
+      }
+    });
+
     it('a refused call carrying the canary (as a value and as a property name) stores no trace of it', async () => {
       const answer = await callVault('echo', { note: canary, [canary]: 'value under a secret name' });
       assertError(answer, 422, 'ARGUMENTS_INVALID');
@@ -150,6 +177,8 @@ export function secretsSuite(storage: StorageKind): void {
 }
 
 /** The refunds example plus an HTTP tool `vault` whose credential is `env:UPSTREAM_TOKEN` = canary, and its upstream. */
+let redirectTarget = 'http://127.0.0.1:9/';
+
 async function startVaultProject(
   storage: StorageKind,
   name: string,
@@ -162,6 +191,12 @@ async function startVaultProject(
       return sendJson(response, 200, { ok: true, token: canary, nested: { deep: [{ value: `Bearer ${canary}` }] }, received });
     }
     if (request.path === '/broken') return sendJson(response, 500, { error: `credential ${canary} was rejected`, token: canary });
+    if (request.path.startsWith('/items/')) return sendJson(response, 200, { item: request.path.slice('/items/'.length) });
+    if (request.path === '/moved') {
+      // Points at another origin: following it would hand the credential to whoever runs it.
+      response.writeHead(302, { location: redirectTarget }).end();
+      return undefined;
+    }
     // /hang: never answers; the upstream cuts the connection when it closes.
     return undefined;
   });
@@ -184,6 +219,14 @@ async function startVaultProject(
             { name: 'echo', effect: 'read', idempotent: true, arguments: free, http: { method: 'POST', path: '/echo' } },
             { name: 'broken', effect: 'read', idempotent: true, arguments: free, http: { method: 'POST', path: '/broken' } },
             { name: 'hang', effect: 'write', arguments: free, timeout: HANG_TIMEOUT, http: { method: 'POST', path: '/hang' } },
+            {
+              name: 'item',
+              effect: 'read',
+              idempotent: true,
+              arguments: { type: 'object', properties: { id: { type: 'string' } }, required: ['id'], additionalProperties: false },
+              http: { method: 'GET', path: '/items/{id}' },
+            },
+            { name: 'moved', effect: 'read', idempotent: true, arguments: free, http: { method: 'POST', path: '/moved' } },
           ],
         });
         // Debug level: every line the server can write is captured and searched.
