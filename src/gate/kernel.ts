@@ -138,10 +138,10 @@ export class Kernel {
 
     // 3. resolve: unknown tools, and tools of other tenants, do not exist for this agent.
     const contract = deps.registry.resolve(request.tool, request.operation);
-    if (contract === undefined || (contract.tenants !== null && !contract.tenants.includes(agent.tenant))) {
-      if (!deps.registry.hasTool(request.tool) || contract !== undefined) {
-        throw new InterlockError('TOOL_UNKNOWN', `unknown tool "${truncate(request.tool)}"`);
-      }
+    if (!deps.registry.toolVisibleTo(request.tool, agent.tenant)) {
+      throw new InterlockError('TOOL_UNKNOWN', `unknown tool "${truncate(request.tool)}"`);
+    }
+    if (contract === undefined) {
       throw new InterlockError('OPERATION_UNKNOWN', `tool "${request.tool}" has no operation "${truncate(request.operation)}"`);
     }
     state.contract = contract;
@@ -173,7 +173,17 @@ export class Kernel {
     deps.observer.decisionMade(decision.kind, (performance.now() - decisionStartedAt) / 1000);
     const effective = applyReadOnly(decision, contract);
     state.decision = summarise(effective);
-    this.#record(state, 'decision.made', { ...state.decision, effect: contract.effect, errors: effective.errors, entities });
+    // Entities are counted, not listed: their values are arguments, already in call.received where
+    // configured redaction applies to them.
+    this.#record(state, 'decision.made', {
+      ...state.decision,
+      effect: contract.effect,
+      errors: effective.errors,
+      entityCount: entities.length,
+      stage: agent.stage,
+    });
+    // Shadow stage: the would-be decision is recorded and nothing runs, whatever policy said.
+    if (agent.stage === 'shadow') return this.#finish(state, 'shadowed', {});
     if (effective.kind === 'deny') {
       return this.#finish(state, 'denied', {
         error: new InterlockError(

@@ -33,7 +33,8 @@ export interface OutputRedactionPort {
   redactResult(value: unknown, extraFields: readonly string[]): { value: unknown; redactedPaths: readonly string[] };
 }
 
-export type CallStatus = 'executed' | 'denied' | 'approval_required' | 'refused' | 'failed';
+/** `shadowed`: the agent is in the shadow stage; the decision was recorded and nothing ran. */
+export type CallStatus = 'executed' | 'shadowed' | 'denied' | 'approval_required' | 'refused' | 'failed';
 
 /** Hooks for metrics and tracing; must not throw. */
 export interface KernelObserver {

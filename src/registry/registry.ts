@@ -59,6 +59,15 @@ export class Registry {
     return this.#tools.has(tool);
   }
 
+  /** Whether the tool exists for this tenant; a tool of other tenants is as unknown as a missing one. */
+  toolVisibleTo(tool: string, tenant: string): boolean {
+    const operations = this.#tools.get(tool);
+    if (operations === undefined) return false;
+    const first = operations.values().next();
+    if (first.done === true) return false;
+    return first.value.tenants === null || first.value.tenants.includes(tenant);
+  }
+
   resolve(tool: string, operation: string): OperationContract | undefined {
     return this.#tools.get(tool)?.get(operation);
   }

@@ -20,13 +20,19 @@ export interface CallContext {
 
 /** Thrown by wrapped tools when a call does not execute: denied, approval required, refused or failed. */
 export class GovernedCallError extends Error {
-  readonly code: ErrorData['code'];
+  /** The error code, or `SHADOWED` when the agent is in the shadow stage and nothing ran. */
+  readonly code: ErrorData['code'] | 'SHADOWED';
   readonly outcome: CallOutcome;
 
   constructor(outcome: CallOutcome) {
-    super(outcome.error?.message ?? `call ${outcome.status}`);
+    super(
+      outcome.error?.message ??
+        (outcome.status === 'shadowed'
+          ? 'the agent is in the shadow stage: the call was decided and recorded, not run'
+          : `call ${outcome.status}`),
+    );
     this.name = 'GovernedCallError';
-    this.code = outcome.error?.code ?? 'INTERNAL';
+    this.code = outcome.error?.code ?? (outcome.status === 'shadowed' ? 'SHADOWED' : 'INTERNAL');
     this.outcome = outcome;
   }
 }

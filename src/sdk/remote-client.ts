@@ -23,7 +23,7 @@ export interface RemoteError {
 
 export interface RemoteCallOutcome {
   readonly schemaVersion: 1;
-  readonly status: 'executed' | 'denied' | 'approval_required' | 'refused' | 'failed';
+  readonly status: 'executed' | 'shadowed' | 'denied' | 'approval_required' | 'refused' | 'failed';
   readonly callId?: string;
   readonly traceId?: string;
   readonly decision?: unknown;

@@ -69,7 +69,11 @@ export function openApiDocument(): Record<string, unknown> {
           required: ['schemaVersion', 'status', 'callId', 'traceId', 'decision', 'auditEventId'],
           properties: {
             schemaVersion: { type: 'integer', const: 1 },
-            status: { type: 'string', enum: ['executed'] },
+            status: {
+              type: 'string',
+              enum: ['executed', 'shadowed'],
+              description: 'shadowed: the agent is in the shadow stage; nothing ran',
+            },
             callId: { type: 'string' },
             traceId: { type: 'string' },
             decision: { $ref: '#/components/schemas/Decision' },

@@ -78,3 +78,33 @@ test('a failed non-idempotent write is not retryable; a failed read is', async (
   assert.equal(read.error?.code, 'UPSTREAM_FAILED');
   assert.equal(read.error?.retryable, true);
 });
+
+test('an agent in the shadow stage is decided and recorded, and nothing runs', async () => {
+  const shadowDirectory = copyRefundsExample('interlock-shadow-', (yaml) =>
+    yaml.replace(
+      'agents:\n',
+      'agents:\n  - id: shadow-bot\n    tenant: acme\n    owner: platform@acme.example\n    environment: prod\n    stage: shadow\n',
+    ),
+  );
+  const shadow = await openInterlock(shadowDirectory, { processMetrics: false, logLevel: 'silent' });
+  let ran = 0;
+  shadow.handle('email.send', () => {
+    ran += 1;
+    return { queued: true };
+  });
+  try {
+    const outcome = await shadow.call(email('customer@example.com'), { agent: 'shadow-bot' });
+    assert.equal(outcome.status, 'shadowed');
+    assert.equal(ran, 0, 'a shadow-stage call ran');
+    assert.ok(outcome.decision !== null, 'the would-be decision is returned');
+    const events = await shadow.runtime.store.listAuditEvents({ callId: outcome.callId, limit: 10 });
+    assert.deepEqual(
+      events.map((event) => event.type),
+      ['call.received', 'decision.made', 'call.completed'],
+    );
+    assert.match(events[2]?.body ?? '', /"status":"shadowed"/);
+  } finally {
+    await shadow.close();
+    removeDirectory(shadowDirectory);
+  }
+});

@@ -322,6 +322,8 @@ export function callsSuite(storage: StorageKind): void {
         const error = assertError(answer, 404, 'TOOL_UNKNOWN');
         const missing = assertError(await project.call({ ...SMALL_REFUND, tool: 'refundz' }, globex), 404, 'TOOL_UNKNOWN');
         assert.equal(error.message.replace('refunds', 'X'), missing.message.replace('refundz', 'X'));
+        // An unknown operation of that tool must not reveal that the tool exists either.
+        assertError(await project.call({ ...SMALL_REFUND, operation: 'nope' }, globex), 404, 'TOOL_UNKNOWN');
         assert.equal(project.invocations('refunds.create'), before);
       });
 

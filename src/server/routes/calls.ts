@@ -51,7 +51,7 @@ export function registerCallRoutes(app: FastifyInstance, services: ServerService
       actingFor: body.actingFor,
     };
     const outcome = await services.call(callRequest, { kind: 'token', token });
-    if (outcome.status === 'executed') return reply.code(200).send(outcome);
+    if (outcome.status === 'executed' || outcome.status === 'shadowed') return reply.code(200).send(outcome);
     const status = outcome.error?.status ?? 500;
     if (outcome.error?.code === 'RATE_LIMITED' && typeof outcome.error.details?.['retryAfterMs'] === 'number') {
       void reply.header('retry-after', Math.max(1, Math.ceil(outcome.error.details['retryAfterMs'] / 1000)));
