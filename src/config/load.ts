@@ -143,6 +143,16 @@ function checkReferences(config: ProjectFile): ReferenceIssue[] {
         issues.push({ path: ['operators', index, 'tenants', tenantIndex], message: `expected a declared tenant, got "${tenant}"` });
     });
   });
+  config.identity.trustedIssuers.forEach((issuer, index) => {
+    issuer.tenants?.forEach((tenant, tenantIndex) => {
+      if (!tenantIds.has(tenant)) {
+        issues.push({
+          path: ['identity', 'trustedIssuers', index, 'tenants', tenantIndex],
+          message: `expected a declared tenant, got "${tenant}"`,
+        });
+      }
+    });
+  });
   const toolNames = new Set<string>();
   config.tools.forEach((tool, toolIndex) => {
     if (toolNames.has(tool.name)) issues.push({ path: ['tools', toolIndex, 'name'], message: `duplicate tool name "${tool.name}"` });

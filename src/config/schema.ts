@@ -117,6 +117,10 @@ const trustedIssuerSchema = z
     id,
     issuer: z.string().min(1),
     audience: z.string().min(1).default('interlock'),
+    /** Tenants whose users this issuer may assert; omitted means every tenant. */
+    tenants: z.array(id).min(1).optional(),
+    /** Require assertions to name the agent they are for (`azp` or `act`), so no other agent can replay them. */
+    requireAgentBinding: z.boolean().default(false),
     /** PEM (SPKI) public key file, e.g. `file:keys/sso.pub.pem`. */
     publicKey: z
       .string()

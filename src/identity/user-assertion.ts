@@ -149,7 +149,13 @@ export class UserAssertionVerifier {
       checkBoundAgent(actorId, 'act', presentedBy.agentId);
     }
 
+    if (issuer.config.requireAgentBinding && payload['azp'] === undefined && payload['act'] === undefined) {
+      throw invalid('its issuer requires it to name the agent it is for (azp or act)');
+    }
     // Checked last and only after the signature verified: a user of another tenant is a boundary crossing, not a bad token.
+    if (issuer.config.tenants !== undefined && !issuer.config.tenants.includes(tenant)) {
+      throw new InterlockError('TENANT_MISMATCH', 'the issuer may not assert users of this tenant');
+    }
     if (tenant !== presentedBy.tenant) throw new InterlockError('TENANT_MISMATCH', "the user's tenant is not the agent's tenant");
     return { userId: sub, tenant, roles, issuer: issuer.config.id };
   }

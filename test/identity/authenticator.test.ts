@@ -30,7 +30,15 @@ async function world(config: IdentityConfig = makeConfig()): Promise<World> {
       dataDir: '.interlock',
       identity: {
         ...config.identity,
-        trustedIssuers: [{ id: 'sso', issuer: 'https://sso.example', audience: 'interlock', publicKey: 'file:trust/sso.pub.pem' }],
+        trustedIssuers: [
+          {
+            id: 'sso',
+            issuer: 'https://sso.example',
+            audience: 'interlock',
+            requireAgentBinding: false,
+            publicKey: 'file:trust/sso.pub.pem',
+          },
+        ],
       },
     },
     projectDir,

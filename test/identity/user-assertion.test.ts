@@ -315,3 +315,40 @@ describe('trusted issuer configuration', () => {
     await rejectsWithCode(load({ jwks: 'file:broken.jwks.json' }), 'CONFIG_INVALID', /not JSON/);
   });
 });
+
+describe('issuer scope', () => {
+  const clock = new TestClock();
+  const projectDir = temporaryDirectory();
+  let pair: IssuerKeys;
+
+  before(async () => {
+    pair = await keys('EdDSA');
+    writeFileSync(join(projectDir, 'scoped.pub.pem'), await exportSPKI(pair.publicKey));
+  });
+
+  const load = (fields: Record<string, unknown>) =>
+    UserAssertionVerifier.load({
+      issuers: [issuerConfig({ id: 'globex-sso', issuer: 'https://sso.globex.example', publicKey: 'file:scoped.pub.pem', ...fields })],
+      projectDir,
+      now: clock.now,
+    });
+  const sign = (claims: JWTPayload) =>
+    assertion(
+      pair.privateKey,
+      'EdDSA',
+      { iss: 'https://sso.globex.example', aud: 'interlock', sub: 'mallory', ...claims },
+      { now: clock.now() },
+    );
+
+  it("an issuer limited to some tenants cannot assert another tenant's users", async () => {
+    const verifier = await load({ tenants: ['globex'] });
+    await rejectsWithCode(verifier.verify(await sign({ tenant: 'acme', roles: ['support'] }), refundBot), 'TENANT_MISMATCH');
+  });
+
+  it('an issuer that requires agent binding refuses assertions any agent could replay', async () => {
+    const verifier = await load({ requireAgentBinding: true });
+    await rejectsWithCode(verifier.verify(await sign({}), refundBot), 'USER_ASSERTION_INVALID');
+    const bound = await verifier.verify(await sign({ azp: 'refund-bot' }), refundBot);
+    assert.equal(bound.userId, 'mallory');
+  });
+});
