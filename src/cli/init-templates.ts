@@ -40,7 +40,7 @@ tools:
         arguments:
           type: object
           properties:
-            query: { type: string, maxLength: 200 }
+            query: { type: string, maxLength: 200, examples: [groceries] }
           required: [query]
           additionalProperties: false
       - name: append

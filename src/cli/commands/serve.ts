@@ -1,6 +1,6 @@
-import { relative } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { buildServer } from '../../server/app.js';
-import { openRuntime } from '../../runtime/open-runtime.js';
+import { openRuntime, type Runtime } from '../../runtime/open-runtime.js';
 
 export interface ServeOptions {
   readonly project: string;
@@ -37,9 +37,7 @@ export async function serve(options: ServeOptions): Promise<void> {
   });
   await runtime.audit.flush();
   await runtime.audit.checkpointNow();
-  process.stderr.write(
-    banner(address, options.project, runtime.config.environment, runtime.policy.version ?? 'none', runtime.config.agents[0]?.id),
-  );
+  process.stderr.write(banner(address, options.project, runtime));
 
   let stopping = false;
   const stop = async (signal: string): Promise<void> => {
@@ -67,23 +65,61 @@ export async function serve(options: ServeOptions): Promise<void> {
   });
 }
 
-function banner(address: string, project: string, environment: string, policyVersion: string, agent: string | undefined): string {
-  const projectArg = relative(process.cwd(), project) || '.';
-  const agentId = agent ?? '<agent-id>';
-  return `
-Interlock is listening on ${address}  (environment ${environment}, policy ${policyVersion.slice(0, 19)}…)
+/** What to try next, built from the project itself: its first agent, a read it may call, an operator. */
+function banner(address: string, project: string, runtime: Runtime): string {
+  const fromHere = relative(process.cwd(), project);
+  const projectArg = fromHere === '' ? '.' : fromHere.startsWith('..') ? resolve(project) : fromHere;
+  const { config } = runtime;
+  const agent = config.agents.find((candidate) => candidate.environment === config.environment) ?? config.agents[0];
+  const operation =
+    runtime.registry
+      .operations()
+      .find((candidate) => candidate.effect === 'read' && runtime.registry.toolVisibleTo(candidate.tool, agent?.tenant ?? '')) ??
+    runtime.registry.operations()[0];
+  const operator = config.operators[0]?.id ?? '<operator-id>';
+  const lines = [
+    '',
+    `Interlock is listening on ${address}  (environment ${config.environment}, policy ${(runtime.policy.version ?? 'none').slice(0, 19)}…)`,
+    '',
+    'Try it:',
+    `  export TOKEN=$(node bin/interlock.js agents token --project ${projectArg} --agent ${agent?.id ?? '<agent-id>'})`,
+  ];
+  if (operation !== undefined) {
+    const body = JSON.stringify({
+      tool: operation.tool,
+      operation: operation.operation,
+      arguments: sampleArguments(operation.argumentsSchema),
+      traceId: 'demo-1',
+    });
+    lines.push(
+      `  curl -s ${address}/v1/calls -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \\`,
+      `    -d '${body}'`,
+    );
+  }
+  lines.push(
+    '',
+    'Then read the evidence:',
+    `  export OPS=$(node bin/interlock.js operators token --project ${projectArg} --operator ${operator})`,
+    `  curl -s ${address}/v1/traces/demo-1 -H "authorization: Bearer $OPS"`,
+    `  node bin/interlock.js audit verify --project ${projectArg}`,
+    '',
+    `API description: ${address}/openapi.json   Metrics: ${address}/metrics   Stop: Ctrl-C`,
+    '',
+    '',
+  );
+  return lines.join('\n');
+}
 
-Try it:
-  export TOKEN=$(node bin/interlock.js agents token --project ${projectArg} --agent ${agentId})
-  curl -s ${address}/v1/calls -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \\
-    -d '{"tool":"orders","operation":"lookup","arguments":{"order_id":"o-1001"},"traceId":"demo-1"}'
-
-Then read the evidence:
-  export OPS=$(node bin/interlock.js operators token --project ${projectArg} --operator auditor)
-  curl -s ${address}/v1/traces/demo-1 -H "authorization: Bearer $OPS"
-  node bin/interlock.js audit verify --project ${projectArg}
-
-API description: ${address}/openapi.json   Metrics: ${address}/metrics   Stop: Ctrl-C
-
-`;
+/** Required arguments filled from the schema's own `examples` (or `default`), else a placeholder. */
+function sampleArguments(schema: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const properties = (schema['properties'] ?? {}) as Record<string, Record<string, unknown>>;
+  const required = Array.isArray(schema['required']) ? (schema['required'] as unknown[]) : [];
+  const sample: Record<string, unknown> = {};
+  for (const name of required) {
+    if (typeof name !== 'string') continue;
+    const property = Object.prototype.hasOwnProperty.call(properties, name) ? properties[name] : undefined;
+    const examples = property?.['examples'];
+    sample[name] = Array.isArray(examples) && examples.length > 0 ? examples[0] : (property?.['default'] ?? `<${name}>`);
+  }
+  return sample;
 }
