@@ -8,7 +8,8 @@ import type { Environment } from '../../config/schema.js';
 import { AuditLog } from '../../audit/audit-log.js';
 import { Redactor } from '../../redaction/redactor.js';
 import type { Revocation, Store } from '../../store/store.js';
-import { projectContext } from '../project-context.js';
+import { AUDIT_SIGNING_KEY_NAME } from '../../audit/checkpoint.js';
+import { projectContext, type ProjectContext } from '../project-context.js';
 
 const IDENTITY_KEY_NAME = 'identity';
 
@@ -68,7 +69,7 @@ export async function revoke(options: { project: string; agent?: string; token?:
       if (!context.project.config.agents.some((agent) => agent.id === options.agent))
         throw new InterlockError('AGENT_UNKNOWN', `no agent "${options.agent}" in the project`);
       const revocation = await revokeAgent(store, options.agent, options.by, options.reason);
-      await recordRevocation(store, revocation, context.project.config.agents.find((agent) => agent.id === options.agent)?.tenant ?? null);
+      await recordRevocation(context, store, revocation);
       process.stdout.write(
         `revoked every token of agent ${revocation.agentId} issued up to ${new Date((revocation.before ?? 0) * 1000).toISOString()}\n`,
       );
@@ -81,23 +82,28 @@ export async function revoke(options: { project: string; agent?: string; token?:
       revocations: store,
     });
     const revocation = await revokeToken(store, { token: options.token ?? '', verifier }, options.by, options.reason);
-    await recordRevocation(
-      store,
-      revocation,
-      context.project.config.agents.find((agent) => agent.id === revocation.agentId)?.tenant ?? null,
-    );
+    await recordRevocation(context, store, revocation);
     process.stdout.write(`revoked token ${revocation.tokenId ?? '?'} of ${revocation.agentId}\n`);
   } finally {
     await store.close();
   }
 }
 
-/** Revocations are evidence too: who revoked what, when and why. */
-async function recordRevocation(store: Store, revocation: Revocation, tenant: string | null): Promise<void> {
-  const audit = new AuditLog({ store, redactor: new Redactor(), mode: 'durable' });
+/**
+ * Revocations are evidence too: who revoked what, when and why. The event goes through the same
+ * redaction as the server's, and the head is signed with the audit key so it is attested at once.
+ */
+async function recordRevocation(context: ProjectContext, store: Store, revocation: Revocation): Promise<void> {
+  const { config } = context.project;
+  const audit = new AuditLog({
+    store,
+    redactor: new Redactor({ fieldPaths: config.audit.redactFields }),
+    mode: 'durable',
+    signingKey: loadOrCreateSigningKey(context.dataDir, AUDIT_SIGNING_KEY_NAME),
+  });
   audit.record({
     type: 'token.revoked',
-    tenant,
+    tenant: config.agents.find((agent) => agent.id === revocation.agentId)?.tenant ?? null,
     agent: revocation.agentId,
     traceId: null,
     callId: null,
