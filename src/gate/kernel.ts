@@ -135,6 +135,14 @@ export class Kernel {
     });
 
     // 2. contain: kill switches and session modes plug in here (they arrive with safe execution).
+    // Every authenticated call counts against its agent's and tenant's rate, allowed or not, so an
+    // agent cannot flood the gate (and the evidence) with calls that policy refuses.
+    const { rate } = deps.limits;
+    const entryBuckets: Array<{ key: string; rule: RateRule; name: string }> = [];
+    if (rate.perAgent !== undefined)
+      entryBuckets.push({ key: `agent:${agent.tenant}:${agent.agentId}`, rule: rate.perAgent, name: 'rate.perAgent' });
+    if (rate.perTenant !== undefined) entryBuckets.push({ key: `tenant:${agent.tenant}`, rule: rate.perTenant, name: 'rate.perTenant' });
+    this.#takeRate(entryBuckets);
 
     // 3. resolve: unknown tools, and tools of other tenants, do not exist for this agent.
     const contract = deps.registry.resolve(request.tool, request.operation);
@@ -257,32 +265,31 @@ export class Kernel {
     }
   }
 
+  /** Takes one token from each bucket, or refuses with the limit that was hit. */
+  #takeRate(buckets: ReadonlyArray<{ key: string; rule: RateRule; name: string }>): void {
+    if (buckets.length === 0) return;
+    const verdict = this.#deps.rateLimiter.take(buckets);
+    if (verdict.ok) return;
+    const hit = buckets.find((bucket) => bucket.key === verdict.key) ?? buckets[0];
+    throw new InterlockError(
+      'RATE_LIMITED',
+      `rate limit ${hit?.name ?? 'rate'} reached (${hit?.rule.limit ?? '?'} per ${hit?.rule.perMs ?? '?'} ms)`,
+      {
+        limit: hit?.name ?? 'rate',
+        max: hit?.rule.limit ?? 0,
+        perMs: hit?.rule.perMs ?? 0,
+        retryAfterMs: verdict.retryAfterMs,
+      },
+    );
+  }
+
   async #bound(state: CallState, contract: OperationContract, request: CallRequest, entityCount: number): Promise<void> {
     const deps = this.#deps;
     const agent = state.principal?.agent;
     if (agent === undefined) throw new InterlockError('INTERNAL', 'bound step reached without a principal');
-    const { rate } = deps.limits;
-    const buckets: Array<{ key: string; rule: RateRule; name: string }> = [];
-    if (rate.perAgent !== undefined)
-      buckets.push({ key: `agent:${agent.tenant}:${agent.agentId}`, rule: rate.perAgent, name: 'rate.perAgent' });
-    if (rate.perTool !== undefined)
-      buckets.push({ key: `tool:${agent.tenant}:${contract.tool}`, rule: rate.perTool, name: 'rate.perTool' });
-    if (rate.perTenant !== undefined) buckets.push({ key: `tenant:${agent.tenant}`, rule: rate.perTenant, name: 'rate.perTenant' });
-    if (buckets.length > 0) {
-      const verdict = deps.rateLimiter.take(buckets);
-      if (!verdict.ok) {
-        const hit = buckets.find((bucket) => bucket.key === verdict.key);
-        throw new InterlockError(
-          'RATE_LIMITED',
-          `rate limit ${hit?.name ?? 'rate'} reached (${hit?.rule.limit ?? '?'} per ${hit?.rule.perMs ?? '?'} ms)`,
-          {
-            limit: hit?.name ?? 'rate',
-            max: hit?.rule.limit ?? 0,
-            perMs: hit?.rule.perMs ?? 0,
-            retryAfterMs: verdict.retryAfterMs,
-          },
-        );
-      }
+    // Per-tool rate: only for tools that exist; per-agent and per-tenant rates were taken on entry.
+    if (deps.limits.rate.perTool !== undefined) {
+      this.#takeRate([{ key: `tool:${agent.tenant}:${contract.tool}`, rule: deps.limits.rate.perTool, name: 'rate.perTool' }]);
     }
     const counters = capCounters(
       deps.limits.perRequest,

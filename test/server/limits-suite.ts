@@ -123,5 +123,19 @@ export function limitsSuite(storage: StorageKind): void {
       assert.equal((await project.call(lookup(), globex)).status, 200);
       assert.equal(project.invocations('orders.lookup'), 4);
     });
+
+    it('calls that policy denies count against the rate too, so an agent cannot flood the gate with them', async () => {
+      const globex = await project.mintAgentToken('globex-assistant');
+      // globex-assistant used one call above; two denied deletes use the rest of its minute.
+      for (let index = 0; index < 2; index += 1) {
+        assertError(
+          await project.call({ tool: 'orders', operation: 'delete', arguments: { order_id: 'o-1' } }, globex),
+          403,
+          'POLICY_DENIED',
+        );
+      }
+      assertError(await project.call({ tool: 'orders', operation: 'delete', arguments: { order_id: 'o-1' } }, globex), 429, 'RATE_LIMITED');
+      assertError(await project.call(lookup(), globex), 429, 'RATE_LIMITED');
+    });
   });
 }
