@@ -7,7 +7,9 @@ import { createBenchProject, type BenchProject } from '../support/bench-project.
 import { sampleSequentially, type SequentialPlan } from '../support/sequential-sampler.js';
 import { mintSupportUserAssertion } from '../support/user-assertion.js';
 
-type Handler = (args: Record<string, unknown>) => unknown;
+/** Example handlers read the calling tenant from their context; direct calls pass the same one. */
+type Handler = (args: Record<string, unknown>, context: { tenant: string }) => unknown;
+const DIRECT_CONTEXT = { tenant: 'acme' };
 type Durability = 'relaxed' | 'durable';
 
 /** Overhead targets on the median, per durability mode. */
@@ -56,7 +58,7 @@ export async function runInProcessOverhead(
     for (const operation of ['orders.lookup', 'refunds.create'] as const) {
       const handler = handlerOf(handlers, operation);
       const args = operation === 'orders.lookup' ? LOOKUP_ARGUMENTS : REFUND_ARGUMENTS;
-      const sampled = await sampleSequentially(() => handler(args), plan.direct);
+      const sampled = await sampleSequentially(() => handler(args, DIRECT_CONTEXT), plan.direct);
       series.push({
         operation,
         direct: { ...summarise(sampled.samplesMicros), callsPerSecond: sampled.callsPerSecond, cpuMicrosPerCall: sampled.cpuMicrosPerCall },

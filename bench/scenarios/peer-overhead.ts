@@ -7,7 +7,9 @@ import { overhead, summarise, type LatencySummary } from '../statistics.js';
 import { createBenchProject } from '../support/bench-project.js';
 import { sampleSequentially, type SequentialPlan } from '../support/sequential-sampler.js';
 
-type Handler = (args: Record<string, unknown>) => unknown;
+/** Example handlers read the calling tenant from their context; direct calls pass the same one. */
+type Handler = (args: Record<string, unknown>, context: { tenant: string }) => unknown;
+const DIRECT_CONTEXT = { tenant: 'acme' };
 
 export interface PeerPlan {
   readonly direct: SequentialPlan;
@@ -56,10 +58,10 @@ export async function runPeerOverhead(
       const governed = async (): Promise<unknown> => {
         const verdict = await client.executeWithGovernance(operation.action, { ...operation.args, ...operation.context });
         if (verdict.decision !== 'allow') throw new Error(`peer denied ${operation.action}: ${verdict.decision}`);
-        return handler(operation.args);
+        return handler(operation.args, DIRECT_CONTEXT);
       };
       await governed();
-      const direct = await sampleSequentially(() => handler(operation.args), plan.direct);
+      const direct = await sampleSequentially(() => handler(operation.args, DIRECT_CONTEXT), plan.direct);
       const viaPeer = await sampleSequentially(governed, plan.governed);
       if (!client.audit.verify()) throw new Error('peer audit chain did not verify after the run');
       const directSummary = summarise(direct.samplesMicros);

@@ -1,4 +1,5 @@
 import type { ErrorData } from '../errors/interlock-error.js';
+import type { ExecutionContext } from '../execution/executor.js';
 import type { ToolHandler } from '../execution/in-process-executor.js';
 import type { CallOutcome, CallRequest } from '../gate/call.js';
 import { openRuntime, type Runtime, type RuntimeOptions } from '../runtime/open-runtime.js';
@@ -75,13 +76,13 @@ export class Interlock {
    */
   wrap<Args extends Record<string, unknown>, Result>(
     qualifiedName: `${string}.${string}`,
-    implementation: (args: Args) => Result | Promise<Result>,
+    implementation: (args: Args, context: ExecutionContext) => Result | Promise<Result>,
     defaults: CallContext,
   ): (args: Args, context?: Partial<CallContext>) => Promise<Result> {
     const separator = qualifiedName.indexOf('.');
     const tool = qualifiedName.slice(0, separator);
     const operation = qualifiedName.slice(separator + 1);
-    this.handle(qualifiedName, (args) => implementation(args as Args));
+    this.handle(qualifiedName, (args, context) => implementation(args as Args, context));
     return async (args, context = {}) => {
       const outcome = await this.call({ tool, operation, arguments: args }, { ...defaults, ...context });
       if (outcome.status !== 'executed') throw new GovernedCallError(outcome);
