@@ -52,6 +52,37 @@ export function capCounters(perRequest: Caps, perSession: Caps, scope: CapScope,
   return counters;
 }
 
+/**
+ * Caps on what one agent may do per fixed time window, whatever trace or session ids it sends:
+ * per-request and per-session caps key on ids the agent chooses, these on its identity.
+ */
+export function agentWindowCounters(
+  caps: Caps,
+  windowMs: number,
+  scope: { readonly tenant: string; readonly agentId: string },
+  weight: CallWeight,
+  nowMs: number,
+): CapCounter[] {
+  const windowStart = Math.floor(nowMs / windowMs) * windowMs;
+  const expiresAt = new Date(windowStart + 2 * windowMs).toISOString();
+  const dimensions: Array<[keyof Caps, number]> = [
+    ['toolCalls', 1],
+    ['writes', weight.isWrite ? 1 : 0],
+    ['entities', weight.entityCount],
+  ];
+  const counters: CapCounter[] = [];
+  for (const [dimension, by] of dimensions) {
+    const max = caps[dimension];
+    if (max === undefined) continue;
+    counters.push({
+      limitName: `perAgent.${dimension}`,
+      max,
+      increment: { key: `perAgent:${dimension}:${scope.tenant}:${scope.agentId}:${windowStart}`, by, expiresAt },
+    });
+  }
+  return counters;
+}
+
 export interface CapHit {
   readonly limit: string;
   readonly max: number;
@@ -63,7 +94,8 @@ export function firstCapExceeded(counters: readonly CapCounter[], values: readon
   for (let index = 0; index < counters.length; index += 1) {
     const counter = counters[index];
     const value = values[index];
-    if (counter === undefined) continue;
+    // A dimension this call does not add to (a read under a writes cap) cannot be exceeded by it.
+    if (counter === undefined || counter.increment.by === 0) continue;
     // A missing or unreadable counter value fails closed: the cap counts as reached.
     if (value === undefined || !Number.isFinite(value) || value > counter.max) {
       return {

@@ -108,6 +108,15 @@ const limitsSchema = z.strictObject({
     .default({}),
   perRequest: capsSchema.default({}),
   perSession: capsSchema.default({}),
+  /** Caps per agent per fixed window (e.g. writes per hour), whatever trace or session ids it sends. */
+  perAgent: z
+    .strictObject({
+      toolCalls: z.number().int().positive().optional(),
+      writes: z.number().int().nonnegative().optional(),
+      entities: z.number().int().nonnegative().optional(),
+      window: durationText.default('1h'),
+    })
+    .optional(),
   /** How long request/session counters are kept after their last use. */
   counterTtl: durationText.default('24h'),
 });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { AuditEventInput } from '../audit/event.js';
-import { capCounters, firstCapExceeded, type Caps } from '../bounds/blast-radius.js';
+import { agentWindowCounters, capCounters, firstCapExceeded, type Caps } from '../bounds/blast-radius.js';
 import type { RateLimiter, RateRule } from '../bounds/rate-limiter.js';
 import { InterlockError, isInterlockError, type ErrorData } from '../errors/interlock-error.js';
 import type { Executor } from '../execution/executor.js';
@@ -22,6 +22,7 @@ export interface KernelLimits {
   };
   readonly perRequest: Caps;
   readonly perSession: Caps;
+  readonly perAgent?: { readonly caps: Caps; readonly windowMs: number } | undefined;
   readonly counterTtlMs: number;
 }
 
@@ -298,6 +299,13 @@ export class Kernel {
       { isWrite: contract.effect !== 'read', entityCount },
       new Date(this.#now() + deps.limits.counterTtlMs).toISOString(),
     );
+    const perAgent = deps.limits.perAgent;
+    if (perAgent !== undefined) {
+      const weight = { isWrite: contract.effect !== 'read', entityCount };
+      counters.push(
+        ...agentWindowCounters(perAgent.caps, perAgent.windowMs, { tenant: agent.tenant, agentId: agent.agentId }, weight, this.#now()),
+      );
+    }
     if (counters.length === 0) return;
     // A request whose trace id Interlock generated has no earlier calls: its counters start at zero
     // and need no round trip to the store.

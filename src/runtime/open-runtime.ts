@@ -264,6 +264,17 @@ function kernelLimits(config: ProjectFile): KernelLimits {
     },
     perRequest: config.limits.perRequest,
     perSession: config.limits.perSession,
+    perAgent:
+      config.limits.perAgent === undefined
+        ? undefined
+        : {
+            caps: {
+              toolCalls: config.limits.perAgent.toolCalls,
+              writes: config.limits.perAgent.writes,
+              entities: config.limits.perAgent.entities,
+            },
+            windowMs: parseDuration(config.limits.perAgent.window),
+          },
     counterTtlMs: parseDuration(config.limits.counterTtl),
   };
 }

@@ -90,6 +90,35 @@ export function limitsSuite(storage: StorageKind): void {
     });
   });
 
+  describe(`per-agent caps (${storage})`, () => {
+    let project: ProjectFixture;
+
+    before(async () => {
+      project = await startProject({
+        storage,
+        name: 'agent-caps',
+        edit(document) {
+          document['limits'] = { perRequest: { writes: 5 }, perAgent: { writes: 2, window: '1h' } };
+        },
+      });
+    });
+    after(async () => {
+      await project?.close();
+    });
+
+    it('an agent that rotates trace ids and sends no session still hits its per-agent cap (perAgent.writes)', async () => {
+      const supportBot = await project.mintAgentToken('support-bot');
+      const alice = await project.userAssertion({ user: 'alice', tenant: 'acme', roles: ['support'] });
+      assert.equal((await project.call(refund('rotate-1', alice), supportBot)).status, 200);
+      assert.equal((await project.call(refund('rotate-2', alice), supportBot)).status, 200);
+      const third = assertError(await project.call(refund('rotate-3', alice), supportBot), 429, 'BLAST_RADIUS_EXCEEDED');
+      assert.equal(third.details?.['limit'], 'perAgent.writes');
+      assert.equal(project.invocations('refunds.create'), 2);
+      // Reads are not writes: the agent can still look things up.
+      assert.equal((await project.call(lookup({ traceId: 'rotate-4' }), supportBot)).status, 200);
+    });
+  });
+
   describe(`rate limits (${storage})`, () => {
     let project: ProjectFixture;
 
