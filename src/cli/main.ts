@@ -4,7 +4,7 @@ import { init } from './commands/init.js';
 import { policyCheck } from './commands/policy.js';
 import { serve } from './commands/serve.js';
 import { mintAgentToken, mintOperatorToken, revoke } from './commands/tokens.js';
-import { assertUser } from './commands/users.js';
+import { assertUser, type AssertUserOptions } from './commands/users.js';
 import { EXIT_OK, EXIT_USAGE, printError } from './output.js';
 
 const PROJECT_HELP = 'project directory or its interlock.yaml';
@@ -134,18 +134,7 @@ Exit codes: 0 success, 1 a check failed (tests, tampering), 2 usage or configura
     .option('--audience <aud>', 'audience', 'interlock')
     .option('--agent <id>', 'bind the assertion to one agent (azp)')
     .option('--ttl <duration>', 'lifetime, e.g. 10m (at most 60m)', '10m')
-    .action(
-      (options: {
-        key: string;
-        issuer: string;
-        user: string;
-        tenant: string;
-        roles?: string;
-        audience: string;
-        agent?: string;
-        ttl: string;
-      }) => run(() => assertUser(options))(),
-    );
+    .action((options: AssertUserOptions) => run(() => assertUser(options))());
 
   return program;
 }

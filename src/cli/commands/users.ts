@@ -7,16 +7,18 @@ import { InterlockError } from '../../errors/interlock-error.js';
  * Signs an acting-for-user assertion with an issuer's private key. For development and demos: in
  * production the company's identity provider issues these.
  */
-export async function assertUser(options: {
-  key: string;
-  issuer: string;
-  user: string;
-  tenant: string;
-  roles?: string;
-  audience: string;
-  agent?: string;
-  ttl: string;
-}): Promise<void> {
+export interface AssertUserOptions {
+  readonly key: string;
+  readonly issuer: string;
+  readonly user: string;
+  readonly tenant: string;
+  readonly roles?: string;
+  readonly audience: string;
+  readonly agent?: string;
+  readonly ttl: string;
+}
+
+export async function assertUser(options: AssertUserOptions): Promise<void> {
   const ttlMatch = /^(\d+)(s|m)$/.exec(options.ttl);
   if (ttlMatch === null) throw new InterlockError('REQUEST_INVALID', '--ttl must be seconds or minutes, e.g. 300s or 10m (at most 60m)');
   const seconds = Number(ttlMatch[1]) * (ttlMatch[2] === 'm' ? 60 : 1);
