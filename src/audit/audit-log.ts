@@ -136,28 +136,16 @@ export class AuditLog {
     const id = this.#newId(now);
     const at = now.toISOString();
     const { value: data, redactions } = this.#redactor.redact(input.data);
+    // The indexed columns repeat fields of the body; both are built from this one object so they
+    // cannot disagree (verification checks that they match).
+    const columns = { id, type: input.type, at, tenant: input.tenant, agent: input.agent, traceId: input.traceId, callId: input.callId };
     const body: AuditEventBody = {
       schemaVersion: AUDIT_EVENT_SCHEMA_VERSION,
-      id,
-      type: input.type,
-      at,
-      tenant: input.tenant,
-      agent: input.agent,
-      traceId: input.traceId,
-      callId: input.callId,
+      ...columns,
       data: data as Record<string, unknown>,
       redactions,
     };
-    const draft: AuditEventDraft = {
-      id,
-      type: input.type,
-      at,
-      tenant: input.tenant,
-      agent: input.agent,
-      traceId: input.traceId,
-      callId: input.callId,
-      body: canonicalJson(body),
-    };
+    const draft: AuditEventDraft = { ...columns, body: canonicalJson(body) };
     this.#queue.push(draft);
     this.#recorded += 1;
     this.#scheduleAfterRecord();
