@@ -63,6 +63,7 @@ export function syntheticRegistry(): Registry {
         tool: `tool${tool}`,
         operation: operation.name,
         qualifiedName: `tool${tool}.${operation.name}`,
+        mcpName: `tool${tool}__${operation.name}`,
         description: undefined,
         effect: operation.effect,
         idempotent: operation.effect === 'read',

@@ -12,7 +12,12 @@ export type AuditEventType =
   | 'token.revoked'
   | 'policy.loaded'
   | 'policy.rejected'
-  | 'server.started';
+  | 'server.started'
+  | 'mcp.tool.pinned'
+  | 'mcp.tool.quarantined'
+  | 'mcp.tool.unpinned'
+  | 'mcp.upstream.ready'
+  | 'mcp.upstream.lost';
 
 /** One redaction applied before the event was written: where, and why (never the value). */
 export interface Redaction {

@@ -87,6 +87,68 @@ const toolSchema = z.strictObject({
   operations: z.array(operationSchema).min(1),
 });
 
+/** Upstream tool names (`read_*`, `*`); `*` matches any run of characters. */
+const toolPattern = z.string().min(1).max(200);
+
+const mcpEffectRuleSchema = z.strictObject({
+  tools: z.array(toolPattern).min(1),
+  effect: effectSchema,
+  idempotent: z.boolean().default(false),
+  cost: z.strictObject({ usd: z.number().nonnegative() }).default({ usd: 0 }),
+  entities: z.array(entitySelectorSchema).default([]),
+});
+
+const mcpStdioSchema = z.strictObject({
+  command: z.string().min(1),
+  args: z.array(z.string()).default([]),
+  /** Working directory, relative to the project directory. */
+  cwd: z.string().min(1).optional(),
+  /** Environment of the child: a value is a secret reference (`env:NAME`, `file:PATH`) or a plain setting. */
+  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name'), z.string()).default({}),
+});
+
+const mcpHttpSchema = z.strictObject({
+  url: z.string().url(),
+  /** Header values are secret references, sent to the upstream only. */
+  headers: z.record(z.string(), secretRef).default({}),
+});
+
+const mcpServerSchema = z
+  .strictObject({
+    /** Namespace of the server's tools: `fs` exposes `read_file` as `fs__read_file`, and policy sees tool `fs`. */
+    name: id.refine((name) => !name.includes('__'), 'a server name must not contain "__" (it separates namespace and tool)'),
+    description: z.string().optional(),
+    tenants: z.array(id).optional(),
+    stdio: mcpStdioSchema.optional(),
+    http: mcpHttpSchema.optional(),
+    /** Effects per upstream tool, first match wins; a tool no rule matches is `destructive`. */
+    effects: z.array(mcpEffectRuleSchema).default([]),
+    timeout: durationText.default('30s'),
+    startupTimeout: durationText.default('15s'),
+    restart: z
+      .strictObject({ initialDelay: durationText.default('500ms'), maxDelay: durationText.default('30s') })
+      .default({ initialDelay: '500ms', maxDelay: '30s' }),
+    /** Pass the server's resources and prompts through to clients (listed and read, namespaced). */
+    passthrough: z
+      .strictObject({ resources: z.boolean().default(false), prompts: z.boolean().default(false) })
+      .default({ resources: false, prompts: false }),
+  })
+  .refine((server) => (server.stdio === undefined) !== (server.http === undefined), {
+    message: 'expected exactly one of stdio or http',
+  });
+
+const mcpSchema = z.strictObject({
+  /** Approved tool definitions (hashes and full text), relative to the project directory. */
+  lockFile: z.string().min(1).default('tools.lock.json'),
+  /** Pin tools that have no pin yet when the gateway starts (trust on first use). Changed pins are never accepted silently. */
+  pinOnFirstStart: z.boolean().default(false),
+  /** Browser origins allowed to call `/mcp`; requests with any other Origin are refused. */
+  allowedOrigins: z.array(z.string().url()).default([]),
+  /** Idle MCP sessions over HTTP are closed after this long. */
+  sessionIdleTimeout: durationText.default('30m'),
+  servers: z.array(mcpServerSchema).default([]),
+});
+
 const rateSchema = z.strictObject({
   limit: z.number().int().positive(),
   per: durationText,
@@ -190,6 +252,14 @@ export const projectSchema = z.strictObject({
   agents: z.array(agentSchema).default([]),
   operators: z.array(operatorSchema).default([]),
   tools: z.array(toolSchema).default([]),
+  /** MCP gateway: upstream MCP servers whose tools are governed like any other tool. */
+  mcp: mcpSchema.default({
+    lockFile: 'tools.lock.json',
+    pinOnFirstStart: false,
+    allowedOrigins: [],
+    sessionIdleTimeout: '30m',
+    servers: [],
+  }),
   policy: z.strictObject({ bundle: z.string().min(1) }),
   /** ES module exporting `handlers`: { 'tool.operation': function } for in-process tools run by `interlock serve`. */
   handlers: z.string().min(1).optional(),
@@ -217,3 +287,6 @@ export type OperatorConfig = ProjectFile['operators'][number];
 export type LimitsConfig = ProjectFile['limits'];
 export type StorageConfig = ProjectFile['storage'];
 export type TrustedIssuerConfig = ProjectFile['identity']['trustedIssuers'][number];
+export type McpConfig = ProjectFile['mcp'];
+export type McpServerConfig = McpConfig['servers'][number];
+export type McpEffectRule = McpServerConfig['effects'][number];

@@ -64,6 +64,20 @@ export const ERROR_CATALOGUE = {
   UPSTREAM_TIMEOUT: { status: 504, retryable: true, summary: 'The upstream tool did not answer in time; the outcome is unknown.' },
   UPSTREAM_FAILED: { status: 502, retryable: true, summary: 'The upstream tool returned an error or an unreadable answer.' },
   HANDLER_MISSING: { status: 503, retryable: false, summary: 'An in-process tool has no handler registered in this process.' },
+  UPSTREAM_UNAVAILABLE: {
+    status: 503,
+    retryable: true,
+    summary: 'The upstream (e.g. an MCP server) is starting, restarting or down; nothing was sent to it.',
+  },
+  TOOL_QUARANTINED: {
+    status: 409,
+    retryable: false,
+    summary: "The upstream's tool definition no longer matches its pin; the tool is hidden and refused until an operator re-pins it.",
+  },
+
+  // MCP gateway
+  ORIGIN_FORBIDDEN: { status: 403, retryable: false, summary: 'The Origin or Host header is not allowed (DNS-rebinding protection).' },
+  MCP_SESSION_UNKNOWN: { status: 404, retryable: false, summary: 'The MCP session id is unknown, expired or belongs to another agent.' },
 
   // configuration
   CONFIG_INVALID: { status: 500, retryable: false, summary: 'The project configuration is invalid.' },

@@ -1,5 +1,6 @@
 import type { InterlockError } from '../errors/interlock-error.js';
 import type { OperationContract } from '../registry/contract.js';
+import type { ProgressUpdate } from './mcp/upstream.js';
 
 /** What an upstream may know about the call it serves. Never carries credentials. */
 export interface ExecutionContext {
@@ -9,6 +10,8 @@ export interface ExecutionContext {
   readonly tenant: string;
   readonly actingForUserId: string | null;
   readonly signal: AbortSignal;
+  /** Progress reported by the upstream while the call runs, for doors that can pass it on. */
+  readonly onProgress?: ((update: ProgressUpdate) => void) | undefined;
 }
 
 /**

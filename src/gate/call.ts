@@ -14,6 +14,10 @@ export interface CallRequest {
   readonly sessionId?: string | undefined;
   /** A signed user assertion (JWT) from a trusted issuer, when the agent acts for a user. */
   readonly actingFor?: string | undefined;
+  /** Aborted when the caller gives up (e.g. an MCP client cancels); passed on to the upstream. */
+  readonly signal?: AbortSignal | undefined;
+  /** Receives progress the upstream reports while the tool runs. */
+  readonly onProgress?: ((update: { progress: number; total?: number | undefined; message?: string | undefined }) => void) | undefined;
 }
 
 export interface DecisionSummary {

@@ -12,7 +12,7 @@ import { extractEntities } from '../registry/entities.js';
 import { snapshotArguments } from './arguments-snapshot.js';
 import type { Registry } from '../registry/registry.js';
 import { CALL_SCHEMA_VERSION, isValidExternalId, type CallOutcome, type CallRequest, type DecisionSummary } from './call.js';
-import type { AuditPort, AuthenticationPort, CallStatus, CounterPort, DecisionPort, KernelObserver, OutputRedactionPort } from './ports.js';
+import type { AuditPort, AuthenticationPort, AvailabilityPort, CallStatus, CounterPort, DecisionPort, KernelObserver, OutputRedactionPort } from './ports.js';
 
 export interface KernelLimits {
   readonly rate: {
@@ -41,6 +41,8 @@ export interface KernelDependencies {
   readonly outputRedaction: OutputRedactionPort;
   readonly audit: AuditPort;
   readonly observer: KernelObserver;
+  /** Refuses registered operations that may not run now (quarantined tools, upstreams not verified yet). */
+  readonly availability?: AvailabilityPort | undefined;
   readonly now?: () => number;
 }
 
@@ -154,6 +156,8 @@ export class Kernel {
       throw new InterlockError('OPERATION_UNKNOWN', `tool "${request.tool}" has no operation "${truncate(request.operation)}"`);
     }
     state.contract = contract;
+    const unavailable = deps.availability?.check(contract) ?? null;
+    if (unavailable !== null) throw unavailable;
 
     // 4. validate
     const problems = deps.argumentsValidator.check(contract, args);
@@ -228,7 +232,11 @@ export class Kernel {
       agentId: agent.agentId,
       tenant: agent.tenant,
       actingForUserId: principal.actingFor?.userId ?? null,
-      signal: AbortSignal.timeout(contract.timeoutMs + 1000),
+      signal:
+        request.signal === undefined
+          ? AbortSignal.timeout(contract.timeoutMs + 1000)
+          : AbortSignal.any([request.signal, AbortSignal.timeout(contract.timeoutMs + 1000)]),
+      onProgress: request.onProgress,
     });
     // From here on the side effect may have happened: whatever goes wrong, the answer never says
     // "refused", and a write is never reported as safe to retry.

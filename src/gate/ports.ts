@@ -1,4 +1,6 @@
 import type { AuditEventInput } from '../audit/event.js';
+import type { InterlockError } from '../errors/interlock-error.js';
+import type { OperationContract } from '../registry/contract.js';
 import type { Credential, Principal } from '../identity/principal.js';
 import type { Decision, PolicyRequest } from '../policy/decision.js';
 import type { CounterIncrement } from '../store/store.js';
@@ -26,6 +28,14 @@ export interface AuditPort {
 
 export interface CounterPort {
   incrementCounters(increments: readonly CounterIncrement[]): Promise<number[]>;
+}
+
+/**
+ * Whether a registered operation may run now, apart from policy: e.g. an MCP tool whose upstream
+ * definition drifted from its pin is quarantined. Returns the refusal, or null when available.
+ */
+export interface AvailabilityPort {
+  check(contract: OperationContract): InterlockError | null;
 }
 
 /** Redaction of values leaving the kernel (results to the agent). */

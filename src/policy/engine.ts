@@ -4,6 +4,7 @@ import { compileBundle, loadBundleDirectory, releaseBundle, type BundleLoadResul
 import type { BundleFile } from './bundle-files.js';
 import type { PolicyBundle } from './compiled-bundle.js';
 import { decideWithBundle } from './decide.js';
+import { couldEverPermit } from './reachability.js';
 import type { Decision, PolicyRequest } from './decision.js';
 import type { CedarAuthorizer } from './evaluate-side.js';
 
@@ -49,6 +50,11 @@ export class PolicyEngine {
   /** Decides a request. Never throws: any failure is a deny with `errors` filled. */
   decide(request: PolicyRequest): Decision {
     return decideWithBundle(this.#active, request, this.#authorize);
+  }
+
+  /** Whether some call of the agent to the operation could be permitted (what a client may be shown). */
+  couldEverPermit(agentId: string, qualifiedName: string): boolean {
+    return couldEverPermit(this.#active, agentId, qualifiedName);
   }
 
   #activate(result: BundleLoadResult): BundleLoadResult {

@@ -15,6 +15,12 @@ export type UpstreamBinding =
       readonly headerRefs: Readonly<Record<string, string>>;
       readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
       readonly pathTemplate: string;
+    }
+  | {
+      /** A tool of an upstream MCP server: `server` is the configured name, `tool` the upstream's own name. */
+      readonly kind: 'mcp';
+      readonly server: string;
+      readonly tool: string;
     };
 
 /** Everything Interlock knows about one tool operation: the contract every call is held to. */
@@ -23,6 +29,8 @@ export interface OperationContract {
   readonly operation: string;
   /** `tool.operation`, used as the Cedar action id. */
   readonly qualifiedName: string;
+  /** `tool__operation`: the name MCP clients see. */
+  readonly mcpName: string;
   readonly description: string | undefined;
   readonly effect: Effect;
   readonly idempotent: boolean;

@@ -1,6 +1,10 @@
 import type { ProjectFile } from '../config/schema.js';
 import { parseDuration } from '../config/duration.js';
-import type { EntitySelector, OperationContract, UpstreamBinding } from './contract.js';
+import { InterlockError } from '../errors/interlock-error.js';
+import { EMPTY_TOOL_LOCK, namespacedToolName, type ToolLock } from '../drift/tool-definition.js';
+import type { OperationContract, UpstreamBinding } from './contract.js';
+import { parseEntitySelector } from './entity-selector.js';
+import { mcpContracts } from './mcp-contracts.js';
 
 /**
  * The tool registry. Lookups use own-property maps only: a tool called `__proto__` or
@@ -8,10 +12,21 @@ import type { EntitySelector, OperationContract, UpstreamBinding } from './contr
  */
 export class Registry {
   readonly #tools: Map<string, Map<string, OperationContract>>;
+  readonly #byMcpName: Map<string, OperationContract>;
 
+  /** Refuses two operations that would share an MCP name (`tool__operation`). */
   constructor(contracts: readonly OperationContract[]) {
     this.#tools = new Map();
+    this.#byMcpName = new Map();
     for (const contract of contracts) {
+      const clash = this.#byMcpName.get(contract.mcpName);
+      if (clash !== undefined) {
+        throw new InterlockError(
+          'CONFIG_INVALID',
+          `${contract.qualifiedName} and ${clash.qualifiedName} would both be exposed as "${contract.mcpName}"; rename a tool or an MCP server`,
+        );
+      }
+      this.#byMcpName.set(contract.mcpName, contract);
       let operations = this.#tools.get(contract.tool);
       if (operations === undefined) {
         operations = new Map();
@@ -21,8 +36,17 @@ export class Registry {
     }
   }
 
-  static fromConfig(config: ProjectFile): Registry {
+  /** The configured tools, and the pinned tools of the configured MCP servers. */
+  static fromConfig(config: ProjectFile, lock: ToolLock = EMPTY_TOOL_LOCK): Registry {
     const contracts: OperationContract[] = [];
+    const toolNames = new Set(config.tools.map((tool) => tool.name));
+    const serverNames = new Set<string>();
+    for (const server of config.mcp.servers) {
+      if (toolNames.has(server.name) || serverNames.has(server.name)) {
+        throw new InterlockError('CONFIG_INVALID', `MCP server name "${server.name}" is already used by another tool or server`);
+      }
+      serverNames.add(server.name);
+    }
     for (const tool of config.tools) {
       for (const operation of tool.operations) {
         const upstream: UpstreamBinding =
@@ -40,6 +64,7 @@ export class Registry {
           tool: tool.name,
           operation: operation.name,
           qualifiedName: `${tool.name}.${operation.name}`,
+          mcpName: namespacedToolName(tool.name, operation.name),
           description: operation.description,
           effect: operation.effect,
           idempotent: operation.idempotent,
@@ -52,6 +77,7 @@ export class Registry {
         });
       }
     }
+    contracts.push(...mcpContracts(config.mcp.servers, lock));
     return new Registry(contracts);
   }
 
@@ -72,20 +98,13 @@ export class Registry {
     return this.#tools.get(tool)?.get(operation);
   }
 
+  /** The operation exposed to MCP clients under `name` (`tool__operation`). */
+  resolveMcpName(name: string): OperationContract | undefined {
+    return this.#byMcpName.get(name);
+  }
+
   /** Every operation, in declaration order. */
   operations(): OperationContract[] {
     return [...this.#tools.values()].flatMap((operations) => [...operations.values()]);
   }
-}
-
-export function parseEntitySelector(type: string, path: string): EntitySelector {
-  const segments: string[] = [];
-  for (const part of path.split('.')) {
-    if (part.endsWith('[*]')) {
-      segments.push(part.slice(0, -3), '*');
-    } else {
-      segments.push(part);
-    }
-  }
-  return { type, segments };
 }

@@ -1,7 +1,7 @@
-import { Counter, Histogram, Registry as MetricsRegistry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry as MetricsRegistry, collectDefaultMetrics } from 'prom-client';
 import type { CallStatus, KernelObserver } from '../gate/ports.js';
 
-/** Prometheus metrics for the kernel and the audit log, on a registry of our own. */
+/** Prometheus metrics for the kernel, the audit log and the MCP gateway, on a registry of our own. */
 export class Metrics implements KernelObserver {
   readonly registry = new MetricsRegistry();
   readonly #calls: Counter<'status' | 'tool' | 'code'>;
@@ -10,6 +10,10 @@ export class Metrics implements KernelObserver {
   readonly #decisionDuration: Histogram;
   readonly #auditEvents: Counter;
   readonly #auditCommits: Counter;
+  readonly #toolDrift: Counter<'server' | 'tool'>;
+  readonly #quarantined: Gauge<'server'>;
+  readonly #upstreamUp: Gauge<'server'>;
+  readonly #upstreamRestarts: Counter<'server'>;
 
   constructor(options: { defaultMetrics: boolean } = { defaultMetrics: true }) {
     if (options.defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'interlock_process_' });
@@ -48,6 +52,30 @@ export class Metrics implements KernelObserver {
       help: 'Group commits of audit events.',
       registers: [this.registry],
     });
+    this.#toolDrift = new Counter({
+      name: 'interlock_mcp_tool_drift_total',
+      help: 'Upstream MCP tool definitions found changed from their pin (each quarantines the tool).',
+      labelNames: ['server', 'tool'],
+      registers: [this.registry],
+    });
+    this.#quarantined = new Gauge({
+      name: 'interlock_mcp_tools_quarantined',
+      help: 'MCP tools quarantined now because their definition drifted from the pin.',
+      labelNames: ['server'],
+      registers: [this.registry],
+    });
+    this.#upstreamUp = new Gauge({
+      name: 'interlock_mcp_upstream_up',
+      help: '1 when the upstream MCP server is connected and listed, 0 otherwise.',
+      labelNames: ['server'],
+      registers: [this.registry],
+    });
+    this.#upstreamRestarts = new Counter({
+      name: 'interlock_mcp_upstream_lost_total',
+      help: 'Times an upstream MCP server was lost (crash, closed connection) and a restart began.',
+      labelNames: ['server'],
+      registers: [this.registry],
+    });
   }
 
   callFinished(status: CallStatus, tool: string | null, errorCode: string | null, durationSeconds: number): void {
@@ -58,6 +86,16 @@ export class Metrics implements KernelObserver {
   decisionMade(kind: string, durationSeconds: number): void {
     this.#decisions.inc({ kind });
     this.#decisionDuration.observe(durationSeconds);
+  }
+
+  toolDrifted(server: string, tool: string, quarantinedOnServer: number): void {
+    this.#toolDrift.inc({ server, tool });
+    this.#quarantined.set({ server }, quarantinedOnServer);
+  }
+
+  upstreamStatus(server: string, up: boolean, lost: boolean): void {
+    this.#upstreamUp.set({ server }, up ? 1 : 0);
+    if (lost) this.#upstreamRestarts.inc({ server });
   }
 
   auditCommitted(events: number): void {

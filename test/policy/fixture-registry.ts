@@ -1,6 +1,7 @@
 import type { Effect } from '../../src/config/schema.js';
 import type { OperationContract } from '../../src/registry/contract.js';
-import { parseEntitySelector, Registry } from '../../src/registry/registry.js';
+import { parseEntitySelector } from '../../src/registry/entity-selector.js';
+import { Registry } from '../../src/registry/registry.js';
 
 /** A contract with the fields policy ignores filled with plain defaults. */
 export function contract(
@@ -14,6 +15,7 @@ export function contract(
     tool,
     operation,
     qualifiedName: `${tool}.${operation}`,
+    mcpName: `${tool}__${operation}`,
     description: undefined,
     effect,
     idempotent: effect === 'read',
