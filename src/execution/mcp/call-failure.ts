@@ -71,7 +71,7 @@ export function classifyCallFailure(error: unknown, circumstances: CallCircumsta
     if (error.code === ErrorCode.RequestTimeout) {
       return unknown('UPSTREAM_TIMEOUT', `${what} on upstream ${server} did not answer within ${circumstances.timeoutMs} ms`);
     }
-    const upstreamMessage = scrubSecrets(error.message.replace(/^MCP error -?\d+: /, ''), circumstances.secrets);
+    const upstreamMessage = scrubSecrets(error.message.replace(/^(MCP error -?\d+: )+/, ''), circumstances.secrets);
     return {
       outcome: 'failed',
       error: new InterlockError('UPSTREAM_FAILED', `${what} on upstream ${server} failed: ${truncate(upstreamMessage)}`, {
