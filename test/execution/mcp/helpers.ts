@@ -17,13 +17,13 @@ export const REPO_DIR = fileURLToPath(new URL('../../../', import.meta.url));
 export const FIXTURE_PATH = join(REPO_DIR, 'test/support/mcp/fixture-server.ts');
 
 /** The fields every server config has after the schema's defaults. */
-const DEFAULTS = {
+const DEFAULTS: Pick<McpServerConfig, 'effects' | 'timeout' | 'startupTimeout' | 'restart' | 'passthrough'> = {
   effects: [],
   timeout: '10s',
   startupTimeout: '20s',
   restart: { initialDelay: '100ms', maxDelay: '1s' },
   passthrough: { resources: false, prompts: false },
-} as const;
+};
 
 export function fixtureConfig(
   name: string,
@@ -35,14 +35,18 @@ export function fixtureConfig(
     stdio: { command: process.execPath, args: ['--import', 'tsx', FIXTURE_PATH], env: { ...env } },
     ...DEFAULTS,
     ...overrides,
-  } as McpServerConfig;
+  };
 }
 
 export function stdioConfig(
   name: string,
   command: string,
   args: readonly string[],
-  options: { env?: Readonly<Record<string, string>>; cwd?: string; startupTimeout?: string; restart?: McpServerConfig['restart'] } = {},
+  options: {
+    env?: Readonly<Record<string, string>>;
+    cwd?: string;
+    overrides?: Partial<Pick<McpServerConfig, 'startupTimeout' | 'restart'>>;
+  } = {},
 ): McpServerConfig {
   return {
     name,
@@ -53,13 +57,12 @@ export function stdioConfig(
       ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
     },
     ...DEFAULTS,
-    ...(options.startupTimeout === undefined ? {} : { startupTimeout: options.startupTimeout }),
-    ...(options.restart === undefined ? {} : { restart: options.restart }),
-  } as McpServerConfig;
+    ...(options.overrides ?? {}),
+  };
 }
 
 export function httpConfig(name: string, url: string, headers: Readonly<Record<string, string>> = {}): McpServerConfig {
-  return { name, http: { url, headers: { ...headers } }, ...DEFAULTS } as McpServerConfig;
+  return { name, http: { url, headers: { ...headers } }, ...DEFAULTS };
 }
 
 /** A debug-level logger whose lines are kept in memory. */

@@ -29,7 +29,8 @@ describe('stdio upstream against the fixture server', () => {
   test('connects in the background, lists every tool, calls echo and returns the result as sent', async (t) => {
     const { upstream, statuses } = startUpstream(t, fixtureConfig('fixture'));
     assert.equal(upstream.status, 'starting');
-    assert.equal(upstream.tools, null);
+    const listingBeforeReady = upstream.tools;
+    assert.equal(listingBeforeReady, null);
     const listings: Array<readonly ToolDefinition[]> = [];
     upstream.on('tools', (tools) => listings.push(tools));
     await waitForStatus(upstream, 'ready');
