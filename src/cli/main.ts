@@ -3,7 +3,9 @@ import { auditVerify } from './commands/audit.js';
 import { init } from './commands/init.js';
 import { policyCheck } from './commands/policy.js';
 import { serve } from './commands/serve.js';
+import { mcpStdio } from './commands/mcp.js';
 import { mintAgentToken, mintOperatorToken, revoke } from './commands/tokens.js';
+import { toolsDiff, toolsPin, toolsStatus, toolsUnpin } from './commands/tools.js';
 import { assertUser, type AssertUserOptions } from './commands/users.js';
 import { EXIT_OK, EXIT_USAGE, printError } from './output.js';
 
@@ -68,6 +70,23 @@ Exit codes: 0 success, 1 a check failed (tests, tampering), 2 usage or configura
       }),
     );
 
+  program
+    .command('mcp')
+    .description('the MCP gateway over stdio, as one configured agent (for MCP clients that launch a command)')
+    .option('-p, --project <path>', PROJECT_HELP, '.')
+    .requiredOption('--agent <id>', 'the configured agent this client acts as')
+    .addHelpText(
+      'after',
+      `
+stdout carries MCP messages only; logs go to stderr. Set INTERLOCK_ACTING_FOR to a user assertion
+to act for a signed-in user for the whole session (a call's _meta "interlock/actingFor" wins).`,
+    )
+    .action((options: { project: string; agent: string }) =>
+      mcpStdio(options).catch((error: unknown) => {
+        process.exitCode = printError(error);
+      }),
+    );
+
   const policy = program.command('policy').description('validate and test the policy bundle');
   policy
     .command('validate')
@@ -88,6 +107,54 @@ Exit codes: 0 success, 1 a check failed (tests, tampering), 2 usage or configura
     .option('--public-key <path...>', 'audit public key(s) (PEM); default: <dataDir>/keys/audit.pub.pem')
     .option('--json', 'print the full report as JSON')
     .action((options: { project: string; publicKey?: string[]; json?: boolean }) => run(() => auditVerify(options))());
+
+  const tools = program.command('tools').description('review and approve the tool definitions MCP servers offer (the tool lock)');
+  tools
+    .command('status')
+    .description('connect to every configured MCP server and compare each tool it offers with its pin')
+    .option('-p, --project <path>', PROJECT_HELP, '.')
+    .option('--json', 'print the report as JSON')
+    .addHelpText(
+      'after',
+      `
+Per tool: pinned (offered as approved), CHANGED (offered, but not as pinned: quarantined), not pinned
+(hidden until pinned), missing (pinned, no longer offered), unverified (its server did not connect).
+Instruction-like text in CHANGED and unpinned definitions is listed under the tool.
+Exits 1 when a tool is CHANGED or missing or a server does not connect, so CI can gate on it.`,
+    )
+    .action((options: { project: string; json?: boolean }) => run(() => toolsStatus(options))());
+  tools
+    .command('diff')
+    .description('show what changed in drifted tools since they were pinned')
+    .argument('[name...]', 'namespaced tool names, e.g. fs__read_file (default: every CHANGED or missing tool)')
+    .option('-p, --project <path>', PROJECT_HELP, '.')
+    .addHelpText('after', '\nExits 1 when a tool shown is CHANGED or missing, or a server does not connect; 0 when nothing differs.')
+    .action((names: string[], options: { project: string }) => run(() => toolsDiff({ ...options, names }))());
+  tools
+    .command('pin')
+    .description('approve the definitions the MCP servers offer now, and write them to the tool lock')
+    .argument('[name...]', 'namespaced tool names, e.g. fs__read_file')
+    .option('--all', 'every tool that is not pinned or has CHANGED')
+    .option('--server <name>', 'only tools of this MCP server')
+    .option('--by <name>', 'who approves (recorded in the lock)', process.env['USER'] ?? 'operator')
+    .option('--yes', 'also pin tools whose definitions contain instruction-like text')
+    .option('-p, --project <path>', PROJECT_HELP, '.')
+    .addHelpText(
+      'after',
+      `
+A CHANGED tool's diff is printed before it is pinned. A definition with instruction-like text is
+refused (exit 1, nothing pinned) unless --yes is given. A running Interlock uses the new pins after
+it restarts.`,
+    )
+    .action((names: string[], options: { project: string; all?: boolean; server?: string; by: string; yes?: boolean }) =>
+      run(() => toolsPin({ ...options, names }))(),
+    );
+  tools
+    .command('unpin')
+    .description('remove pins from the tool lock (the tools are hidden from agents after a restart)')
+    .argument('<name...>', 'namespaced tool names, e.g. fs__read_file')
+    .option('-p, --project <path>', PROJECT_HELP, '.')
+    .action((names: string[], options: { project: string }) => run(() => toolsUnpin({ ...options, names }))());
 
   const agents = program.command('agents').description('agent credentials');
   agents

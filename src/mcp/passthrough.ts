@@ -1,5 +1,11 @@
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
-import type { GetPromptResult, ListPromptsResult, ListResourcesResult, ListResourceTemplatesResult, ReadResourceResult } from '@modelcontextprotocol/sdk/types.js';
+import type {
+  GetPromptResult,
+  ListPromptsResult,
+  ListResourcesResult,
+  ListResourceTemplatesResult,
+  ReadResourceResult,
+} from '@modelcontextprotocol/sdk/types.js';
 import type { McpUpstream } from '../execution/mcp/upstream.js';
 import { isInterlockError } from '../errors/interlock-error.js';
 import { namespacedToolName, NAMESPACE_SEPARATOR } from '../drift/tool-definition.js';
@@ -44,7 +50,12 @@ export class Passthrough {
     const position = decodeCursor(cursor, this.#resourceServers.length);
     const server = this.#resourceServers[position.server];
     if (server === undefined || !offers(server, 'resources')) return this.#nextServerPage(position.server, signal);
-    const page = (await this.#request(server, 'resources/list', position.cursor === undefined ? {} : { cursor: position.cursor }, signal)) as ListResourcesResult;
+    const page = (await this.#request(
+      server,
+      'resources/list',
+      position.cursor === undefined ? {} : { cursor: position.cursor },
+      signal,
+    )) as ListResourcesResult;
     const resources = (page.resources ?? []).map((resource) => {
       this.#uriOwners.set(resource.uri, server);
       return { ...resource, name: namespacedToolName(server.name, resource.name) };
@@ -64,7 +75,8 @@ export class Passthrough {
       if (!offers(server, 'resources')) continue;
       try {
         const page = (await this.#request(server, 'resources/templates/list', {}, signal)) as ListResourceTemplatesResult;
-        for (const template of page.resourceTemplates ?? []) resourceTemplates.push({ ...template, name: namespacedToolName(server.name, template.name) });
+        for (const template of page.resourceTemplates ?? [])
+          resourceTemplates.push({ ...template, name: namespacedToolName(server.name, template.name) });
       } catch {
         // One server without templates (or down) does not hide the others'.
       }

@@ -28,6 +28,14 @@ import type { Store } from '../store/store.js';
 import { createLogger } from '../telemetry/logger.js';
 import { Metrics } from '../telemetry/metrics.js';
 import { EvidenceReader } from './evidence-reader.js';
+import { McpExecutor } from '../execution/mcp/mcp-executor.js';
+import { UpstreamPool } from '../execution/mcp/upstream-pool.js';
+import { ToolDriftMonitor } from '../drift/tool-drift-monitor.js';
+import { projectToolLock } from './project-registry.js';
+import type { ToolLock } from '../drift/tool-definition.js';
+import type { GatewayServices } from '../mcp/gateway-server.js';
+import { pinFirstSeen } from './first-start-pins.js';
+import { INTERLOCK_VERSION } from './version.js';
 import { loadHandlersModule } from './handlers-module.js';
 import { OutputRedaction } from './output-redaction.js';
 
@@ -46,6 +54,8 @@ export interface RuntimeOptions {
   readonly durability?: 'durable' | 'relaxed';
   /** Prometheus default process metrics. Default true. */
   readonly processMetrics?: boolean;
+  /** Connect to the configured upstream MCP servers (what `serve` and `mcp` do). Default false. */
+  readonly startMcpUpstreams?: boolean;
 }
 
 /** A project opened for business: every component wired, nothing listening yet. */
@@ -63,6 +73,14 @@ export interface Runtime {
   readonly metrics: Metrics;
   readonly kernel: Kernel;
   readonly evidence: EvidenceReader;
+  /** Upstream MCP servers (connected only when `startMcpUpstreams` was set). */
+  readonly upstreams: UpstreamPool;
+  /** Pinned MCP tool definitions in force, and their live state. */
+  readonly toolLock: ToolLock;
+  readonly toolLockPath: string;
+  readonly drift: ToolDriftMonitor;
+  /** What the MCP doors need. */
+  gatewayServices(): GatewayServices;
   /** Registers an in-process implementation of `tool.operation`. */
   registerHandler(qualifiedName: string, handler: ToolHandler): void;
   /** Reloads the policy bundle; on refusal the running bundle stays and the report is returned. */
@@ -83,6 +101,10 @@ export async function openRuntime(projectPath: string, options: RuntimeOptions =
   const secrets = new SecretResolver(project.dir, options.env ?? process.env);
   for (const tool of config.tools) {
     if (tool.upstream.kind === 'http') for (const reference of Object.values(tool.upstream.headers)) secrets.resolve(reference);
+  }
+  for (const server of config.mcp.servers) {
+    for (const value of Object.values(server.stdio?.env ?? {})) if (isSecretReference(value)) secrets.resolve(value);
+    for (const reference of Object.values(server.http?.headers ?? {})) secrets.resolve(reference);
   }
   const storageUrl = config.storage.driver === 'postgres' ? secrets.resolve(config.storage.url) : null;
 
@@ -105,8 +127,25 @@ export async function openRuntime(projectPath: string, options: RuntimeOptions =
           poolSize: config.storage.poolSize,
         });
 
+  const upstreams = new UpstreamPool(config.mcp.servers, {
+    projectDir: project.dir,
+    resolveSecret: (reference) => secrets.resolve(reference),
+    logger: logger.child({ component: 'mcp-upstream' }),
+  });
   try {
-    const registry = Registry.fromConfig(config);
+    // Pinned MCP tool definitions are operations like any other; unpinned ones do not exist.
+    const { path: toolLockPath, lock: lockAtStart } = projectToolLock(project);
+    let toolLock = lockAtStart;
+    let firstStartPins: readonly string[] = [];
+    if (options.startMcpUpstreams === true && config.mcp.servers.length > 0) {
+      upstreams.start();
+      if (config.mcp.pinOnFirstStart) {
+        const pinned = await pinFirstSeen(config.mcp.servers, upstreams, toolLock, toolLockPath);
+        toolLock = pinned.lock;
+        firstStartPins = pinned.names;
+      }
+    }
+    const registry = Registry.fromConfig(config, toolLock);
     const argumentsValidator = new ArgumentsValidator(registry.operations());
     const policy = new PolicyEngine(registry);
     const bundleDirectory = resolve(project.dir, config.policy.bundle);
@@ -133,7 +172,36 @@ export async function openRuntime(projectPath: string, options: RuntimeOptions =
     if (options.loadHandlers === true && config.handlers !== undefined) {
       for (const [name, handler] of await loadHandlersModule(project.dir, config.handlers)) inProcess.register(name, handler);
     }
-    const executor = new RoutingExecutor({ in_process: inProcess, http: new HttpExecutor((reference) => secrets.resolve(reference)) });
+    const executor = new RoutingExecutor({
+      in_process: inProcess,
+      http: new HttpExecutor((reference) => secrets.resolve(reference)),
+      mcp: new McpExecutor(upstreams),
+    });
+    for (const name of firstStartPins) {
+      const pin = toolLock.tools[name];
+      audit.record({
+        type: 'mcp.tool.pinned',
+        tenant: null,
+        agent: null,
+        traceId: null,
+        callId: null,
+        data: {
+          name,
+          server: pin?.server ?? null,
+          tool: pin?.tool ?? null,
+          hash: pin?.hash ?? null,
+          pinnedBy: 'first-start',
+          flags: pin?.flags ?? [],
+        },
+      });
+    }
+    const drift = new ToolDriftMonitor({
+      lock: toolLock,
+      upstreams: upstreams.all(),
+      audit,
+      observer: metrics,
+      warn: (message, details) => logger.warn(details, message),
+    });
 
     const kernel = new Kernel({
       environment: config.environment,
@@ -149,6 +217,7 @@ export async function openRuntime(projectPath: string, options: RuntimeOptions =
       outputRedaction: new OutputRedaction(secrets.knownValues()),
       audit,
       observer: metrics,
+      availability: drift,
     });
     const evidence = new EvidenceReader(store, () => [auditKey.publicKey]);
 
@@ -188,6 +257,32 @@ export async function openRuntime(projectPath: string, options: RuntimeOptions =
       metrics,
       kernel,
       evidence,
+      upstreams,
+      toolLock,
+      toolLockPath,
+      drift,
+      gatewayServices: () => ({
+        version: INTERLOCK_VERSION,
+        call: (request, credential) => kernel.call(request, credential),
+        registry: () => registry,
+        couldEverPermit: (agentId, qualifiedName) => policy.couldEverPermit(agentId, qualifiedName),
+        isListed: (contract) => drift.isListed(contract),
+        passthroughServers: () =>
+          config.mcp.servers.flatMap((server) => {
+            const upstream = upstreams.get(server.name);
+            if (upstream === undefined || (!server.passthrough.resources && !server.passthrough.prompts)) return [];
+            return [
+              {
+                name: server.name,
+                tenants: server.tenants ?? null,
+                resources: server.passthrough.resources,
+                prompts: server.passthrough.prompts,
+                upstream,
+                timeoutMs: parseDuration(server.timeout),
+              },
+            ];
+          }),
+      }),
       registerHandler: (qualifiedName, handler) => inProcess.register(qualifiedName, handler),
       async reloadPolicy() {
         const result = await policy.loadDirectory(bundleDirectory);
@@ -230,6 +325,16 @@ export async function openRuntime(projectPath: string, options: RuntimeOptions =
           return { ok: report.ok, report };
         },
         ready: () => store.ping(),
+        mcp: {
+          gateway: runtime.gatewayServices(),
+          async authenticateAgent(token: string) {
+            const principal = await identity.authenticator.authenticate({ kind: 'token', token }, undefined);
+            return { agentId: principal.agent.agentId, tenant: principal.agent.tenant };
+          },
+          onToolsChanged: (listener: () => void) => drift.onChange(listener),
+          allowedOrigins: config.mcp.allowedOrigins,
+          sessionIdleTimeoutMs: parseDuration(config.mcp.sessionIdleTimeout),
+        },
         async metrics() {
           return { contentType: metrics.registry.contentType, body: await metrics.registry.metrics() };
         },
@@ -240,6 +345,7 @@ export async function openRuntime(projectPath: string, options: RuntimeOptions =
         clearInterval(purgeTimer);
         clearInterval(checkpointTimer);
         try {
+          await upstreams.close();
           await audit.close();
         } finally {
           await store.close();
@@ -248,9 +354,14 @@ export async function openRuntime(projectPath: string, options: RuntimeOptions =
     };
     return runtime;
   } catch (error) {
+    await upstreams.close();
     await store.close();
     throw error;
   }
+}
+
+function isSecretReference(value: string): boolean {
+  return value.startsWith('env:') || value.startsWith('file:');
 }
 
 function kernelLimits(config: ProjectFile): KernelLimits {

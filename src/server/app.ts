@@ -6,6 +6,7 @@ import { registerCallRoutes } from './routes/calls.js';
 import { registerEvidenceRoutes } from './routes/evidence.js';
 import { registerOperationalRoutes } from './routes/operations.js';
 import type { ServerServices } from './services.js';
+import { registerMcpRoutes } from '../mcp/http-door.js';
 
 /** Builds the HTTP door. It translates HTTP to kernel calls and back, and adds no policy of its own. */
 export function buildServer(services: ServerServices): FastifyInstance {
@@ -31,5 +32,12 @@ export function buildServer(services: ServerServices): FastifyInstance {
   registerOperationalRoutes(app, services);
   registerCallRoutes(app, services);
   registerEvidenceRoutes(app, services);
+  if (services.mcp !== undefined) registerMcpRoutes(app, services.mcp, () => boundHost(app));
   return app;
+}
+
+/** The address the server listens on (loopback checks need it), or loopback before it listens. */
+function boundHost(app: FastifyInstance): string {
+  const address = app.server.address();
+  return typeof address === 'object' && address !== null ? address.address : '127.0.0.1';
 }

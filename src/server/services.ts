@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { CallOutcome, CallRequest } from '../gate/call.js';
 import type { Credential } from '../identity/principal.js';
+import type { McpHttpServices } from '../mcp/http-door.js';
 
 /** Who is reading evidence: an operator (scoped to tenants) or an agent (its own calls only). */
 export type Reader =
@@ -37,4 +38,6 @@ export interface ServerServices {
   verifyAudit(reader: Reader): Promise<{ ok: boolean; report: unknown }>;
   ready(): Promise<void>;
   metrics(): Promise<{ contentType: string; body: string }>;
+  /** The MCP gateway's Streamable HTTP door at `/mcp`, when the runtime offers it. */
+  readonly mcp?: McpHttpServices | undefined;
 }

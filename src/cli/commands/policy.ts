@@ -2,14 +2,14 @@ import { resolve } from 'node:path';
 import { loadBundleDirectory } from '../../policy/bundle.js';
 import { formatBundleReport } from '../../policy/bundle-report.js';
 import { formatPolicyTestReport } from '../../policy/test-cases.js';
-import { Registry } from '../../registry/registry.js';
+import { projectRegistry } from '../../runtime/project-registry.js';
 import { loadProjectFile } from '../../config/load.js';
 import { EXIT_CHECK_FAILED, EXIT_OK } from '../output.js';
 
 /** Validates the bundle against the schema generated from the registry, and runs its tests. */
 export async function policyCheck(projectPath: string, mode: 'validate' | 'test'): Promise<number> {
   const project = loadProjectFile(projectPath);
-  const registry = Registry.fromConfig(project.config);
+  const registry = projectRegistry(project);
   const directory = resolve(project.dir, project.config.policy.bundle);
   const result = await loadBundleDirectory(directory, registry);
   if (!result.ok) {

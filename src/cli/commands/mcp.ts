@@ -1,0 +1,44 @@
+import { openRuntime } from '../../runtime/open-runtime.js';
+import { startStdioGateway, unknownAgent } from '../../mcp/stdio-door.js';
+import { InterlockError } from '../../errors/interlock-error.js';
+
+export interface McpOptions {
+  readonly project: string;
+  readonly agent: string;
+}
+
+/**
+ * `interlock mcp --agent ID`: the MCP gateway over stdio, for clients that launch a command.
+ * stdout carries only MCP messages; logs go to stderr.
+ */
+export async function mcpStdio(options: McpOptions): Promise<void> {
+  const runtime = await openRuntime(options.project, {
+    loadHandlers: true,
+    startMcpUpstreams: true,
+    logStream: process.stderr,
+    processMetrics: false,
+  });
+  try {
+    const agent = runtime.config.agents.find((candidate) => candidate.id === options.agent);
+    if (agent === undefined) throw unknownAgent(options.agent);
+    if (agent.environment !== runtime.config.environment) {
+      throw new InterlockError(
+        'AUTH_WRONG_ENVIRONMENT',
+        `agent "${agent.id}" is a ${agent.environment} agent; this project serves ${runtime.config.environment}`,
+      );
+    }
+    const gateway = await startStdioGateway({
+      gateway: runtime.gatewayServices(),
+      issuer: runtime.identity.issuer,
+      agent: { agentId: agent.id, tenant: agent.tenant },
+      onToolsChanged: (listener) => runtime.drift.onChange(listener),
+      actingFor: process.env['INTERLOCK_ACTING_FOR'],
+    });
+    const stop = () => void gateway.close();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    await gateway.closed;
+  } finally {
+    await runtime.close();
+  }
+}
