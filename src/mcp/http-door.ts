@@ -131,7 +131,7 @@ function openSession(
     credential: (token) => ({ kind: 'token', token: token ?? '' }),
     actingFor: (assertion) => assertion,
   });
-  const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: () => id, enableJsonResponse: true });
+  const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: () => id });
   const session: HttpSession = { id, agentId: agent.agentId, tenant: agent.tenant, server, transport, lastSeen: Date.now() };
   transport.onclose = () => {
     sessions.delete(id);
