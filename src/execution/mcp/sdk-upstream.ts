@@ -1,7 +1,15 @@
 import type { Stream } from 'node:stream';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { RequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.js';
-import { ResultSchema, ToolListChangedNotificationSchema, type Progress, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import {
+  ErrorCode,
+  McpError,
+  ResultSchema,
+  ToolListChangedNotificationSchema,
+  type Progress,
+  type Tool,
+} from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from 'pino';
 import { parseDuration } from '../../config/duration.js';
 import type { McpServerConfig } from '../../config/schema.js';
@@ -18,6 +26,9 @@ const HEALTHY_AFTER_MS = 30_000;
 /** A listing longer than this many pages is refused (an upstream looping on cursors). */
 const MAX_TOOL_PAGES = 100;
 const MAX_STDERR_LINE_CHARS = 2000;
+/** How long a server whose event stream broke has to answer a ping. */
+const PROBE_TIMEOUT_MS = 5000;
+const SSE_DISCONNECTED = /^SSE stream disconnected|^Failed to reconnect|^Maximum reconnection attempts/;
 const CLIENT_INFO = { name: 'interlock', version: '0.1.0' } as const;
 
 export interface SdkUpstreamOptions {
@@ -47,6 +58,7 @@ interface Connection {
   listChangedEarly: boolean;
   refreshing: boolean;
   refreshPending: boolean;
+  probing: boolean;
 }
 
 class StartupTimeout extends Error {
@@ -240,6 +252,7 @@ export class SdkUpstream implements McpUpstream {
       listChangedEarly: false,
       refreshing: false,
       refreshPending: false,
+      probing: false,
     };
     this.#connection = connection;
     if (transport.kind === 'stdio') this.#drainStderr(transport.stderr, connection.secrets);
@@ -247,6 +260,7 @@ export class SdkUpstream implements McpUpstream {
     client.onerror = (error) => {
       // Unparseable lines and stream errors arrive here; a dead child is reported by onclose.
       this.#logger?.debug({ error: describe(error, connection.secrets) }, 'upstream transport error');
+      if (transport.kind === 'http' && SSE_DISCONNECTED.test(error.message)) void this.#probe(connection);
     };
     client.onclose = () => this.#connectionLost(connection, 'the connection closed');
     client.setNotificationHandler(ToolListChangedNotificationSchema, () => {
@@ -326,6 +340,24 @@ export class SdkUpstream implements McpUpstream {
       await connection.client.close();
     } catch (error) {
       this.#logger?.debug({ error: describe(error, connection.secrets) }, 'closing the upstream connection failed');
+    }
+  }
+
+  /**
+   * Over HTTP nothing reports a server that went away: a broken event stream is the only sign,
+   * and idle streams also break (body timeouts). A ping tells the two apart; if the server does
+   * not answer, the connection is lost and requests still waiting on it end as such.
+   */
+  async #probe(connection: Connection): Promise<void> {
+    if (connection.probing || connection.readySince === null || connection.lost || connection.retired) return;
+    connection.probing = true;
+    try {
+      await connection.client.ping({ timeout: PROBE_TIMEOUT_MS });
+    } catch (error) {
+      const answered = error instanceof McpError && error.code !== ErrorCode.RequestTimeout && error.code !== ErrorCode.ConnectionClosed;
+      if (!answered) this.#connectionLost(connection, 'the upstream stopped answering');
+    } finally {
+      connection.probing = false;
     }
   }
 
@@ -454,6 +486,11 @@ function delay(ms: number): Promise<void> {
 
 /** A short, secret-free description of an error for logs and status details. */
 function describe(error: unknown, secrets: readonly string[]): string {
-  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  const text =
+    error instanceof StreamableHTTPError && error.code !== undefined && error.code > 0
+      ? `HTTP ${error.code}: ${error.message}`
+      : error instanceof Error
+        ? `${error.name}: ${error.message}`
+        : String(error);
   return truncate(scrubSecrets(text, secrets));
 }
