@@ -118,6 +118,11 @@ const mcpServerSchema = z
     /** Namespace of the server's tools: `fs` exposes `read_file` as `fs__read_file`, and policy sees tool `fs`. */
     name: id.refine((name) => !name.includes('__'), 'a server name must not contain "__" (it separates namespace and tool)'),
     description: z.string().optional(),
+    /**
+     * Expose tools (and passed-through prompts) as `name__tool` (default). `false` exposes the
+     * upstream's own names, for a gateway in front of one server; clashes are refused at load.
+     */
+    namespace: z.boolean().default(true),
     tenants: z.array(id).optional(),
     stdio: mcpStdioSchema.optional(),
     http: mcpHttpSchema.optional(),

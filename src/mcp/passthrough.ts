@@ -16,6 +16,8 @@ export interface PassthroughServer {
   readonly tenants: readonly string[] | null;
   readonly resources: boolean;
   readonly prompts: boolean;
+  /** Prefix prompt and resource names with `name__` (like tools). */
+  readonly namespace: boolean;
   readonly upstream: McpUpstream;
   readonly timeoutMs: number;
 }
@@ -58,7 +60,7 @@ export class Passthrough {
     )) as ListResourcesResult;
     const resources = (page.resources ?? []).map((resource) => {
       this.#uriOwners.set(resource.uri, server);
-      return { ...resource, name: namespacedToolName(server.name, resource.name) };
+      return { ...resource, name: exposedName(server, resource.name) };
     });
     const nextCursor =
       typeof page.nextCursor === 'string'
@@ -76,7 +78,7 @@ export class Passthrough {
       try {
         const page = (await this.#request(server, 'resources/templates/list', {}, signal)) as ListResourceTemplatesResult;
         for (const template of page.resourceTemplates ?? [])
-          resourceTemplates.push({ ...template, name: namespacedToolName(server.name, template.name) });
+          resourceTemplates.push({ ...template, name: exposedName(server, template.name) });
       } catch {
         // One server without templates (or down) does not hide the others'.
       }
@@ -104,7 +106,7 @@ export class Passthrough {
       if (!offers(server, 'prompts')) continue;
       try {
         const page = (await this.#request(server, 'prompts/list', {}, signal)) as ListPromptsResult;
-        for (const prompt of page.prompts ?? []) prompts.push({ ...prompt, name: namespacedToolName(server.name, prompt.name) });
+        for (const prompt of page.prompts ?? []) prompts.push({ ...prompt, name: exposedName(server, prompt.name) });
       } catch {
         // A server that is down contributes nothing until it is back.
       }
@@ -113,11 +115,21 @@ export class Passthrough {
   }
 
   async getPrompt(name: string, args: Record<string, string> | undefined, signal: AbortSignal): Promise<GetPromptResult> {
-    const at = name.indexOf(NAMESPACE_SEPARATOR);
-    const server = at === -1 ? undefined : this.#promptServers.find((candidate) => candidate.name === name.slice(0, at));
-    if (server === undefined || at === -1) throw new McpError(ErrorCode.InvalidParams, `Unknown prompt: ${name}`);
-    const params = { name: name.slice(at + NAMESPACE_SEPARATOR.length), ...(args === undefined ? {} : { arguments: args }) };
+    const owner = this.#promptOwner(name);
+    if (owner === undefined) throw new McpError(ErrorCode.InvalidParams, `Unknown prompt: ${name}`);
+    const { server, upstreamName } = owner;
+    const params = { name: upstreamName, ...(args === undefined ? {} : { arguments: args }) };
     return (await this.#request(server, 'prompts/get', params, signal)) as GetPromptResult;
+  }
+
+  #promptOwner(name: string): { server: PassthroughServer; upstreamName: string } | undefined {
+    const at = name.indexOf(NAMESPACE_SEPARATOR);
+    if (at !== -1) {
+      const server = this.#promptServers.find((candidate) => candidate.namespace && candidate.name === name.slice(0, at));
+      if (server !== undefined) return { server, upstreamName: name.slice(at + NAMESPACE_SEPARATOR.length) };
+    }
+    const plain = this.#promptServers.find((candidate) => !candidate.namespace);
+    return plain === undefined ? undefined : { server: plain, upstreamName: name };
   }
 
   async #nextServerPage(index: number, signal: AbortSignal): Promise<ListResourcesResult> {
@@ -134,6 +146,10 @@ export class Passthrough {
       throw new McpError(ErrorCode.InternalError, message);
     }
   }
+}
+
+function exposedName(server: PassthroughServer, name: string): string {
+  return server.namespace ? namespacedToolName(server.name, name) : name;
 }
 
 function offers(server: PassthroughServer, capability: 'resources' | 'prompts'): boolean {

@@ -22,7 +22,7 @@ export function mcpContracts(servers: readonly McpServerConfig[], lock: ToolLock
         tool: server.name,
         operation: pin.tool,
         qualifiedName: `${server.name}.${pin.tool}`,
-        mcpName: namespacedToolName(server.name, pin.tool),
+        mcpName: server.namespace ? namespacedToolName(server.name, pin.tool) : pin.tool,
         description: pin.definition.description,
         effect: rule?.effect ?? 'destructive',
         idempotent: rule?.idempotent ?? false,

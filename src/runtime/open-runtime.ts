@@ -277,6 +277,7 @@ export async function openRuntime(projectPath: string, options: RuntimeOptions =
                 tenants: server.tenants ?? null,
                 resources: server.passthrough.resources,
                 prompts: server.passthrough.prompts,
+                namespace: server.namespace,
                 upstream,
                 timeoutMs: parseDuration(server.timeout),
               },
