@@ -17,7 +17,9 @@ export type AuditEventType =
   | 'mcp.tool.quarantined'
   | 'mcp.tool.unpinned'
   | 'mcp.upstream.ready'
-  | 'mcp.upstream.lost';
+  | 'mcp.upstream.lost'
+  | 'mcp.resource.read'
+  | 'mcp.prompt.get';
 
 /** One redaction applied before the event was written: where, and why (never the value). */
 export interface Redaction {

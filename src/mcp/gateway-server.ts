@@ -32,6 +32,19 @@ export interface GatewayServices {
   isListed(contract: OperationContract): boolean;
   /** Upstream servers whose resources or prompts are passed through. */
   passthroughServers(): readonly PassthroughServer[];
+  /** Records a passed-through read (a resource or a prompt) in the audit log. */
+  recordAccess(access: PassthroughAccess): void;
+}
+
+/** A resource read or prompt fetched through the gateway: not a tool call, but evidence all the same. */
+export interface PassthroughAccess {
+  readonly type: 'mcp.resource.read' | 'mcp.prompt.get';
+  readonly agentId: string;
+  readonly tenant: string;
+  readonly sessionId: string;
+  /** The resource URI or the prompt name as the client asked for it. */
+  readonly target: string;
+  readonly ok: boolean;
 }
 
 /** Who is on the other end of one MCP session. */
@@ -112,12 +125,18 @@ export function createGatewayServer(services: GatewayServices, session: GatewayS
       passthrough.listResources(request.params?.cursor, extra.signal),
     );
     server.setRequestHandler(ListResourceTemplatesRequestSchema, (_request, extra) => passthrough.listResourceTemplates(extra.signal));
-    server.setRequestHandler(ReadResourceRequestSchema, (request, extra) => passthrough.readResource(request.params.uri, extra.signal));
+    server.setRequestHandler(ReadResourceRequestSchema, (request, extra) =>
+      recorded(services, session, 'mcp.resource.read', request.params.uri, () =>
+        passthrough.readResource(request.params.uri, extra.signal),
+      ),
+    );
   }
   if (passthrough.offersPrompts()) {
     server.setRequestHandler(ListPromptsRequestSchema, (_request, extra) => passthrough.listPrompts(extra.signal));
     server.setRequestHandler(GetPromptRequestSchema, (request, extra) =>
-      passthrough.getPrompt(request.params.name, request.params.arguments, extra.signal),
+      recorded(services, session, 'mcp.prompt.get', request.params.name, () =>
+        passthrough.getPrompt(request.params.name, request.params.arguments, extra.signal),
+      ),
     );
   }
   return server;
@@ -144,6 +163,24 @@ export function visibleTools(services: GatewayServices, session: Pick<GatewaySes
     });
   }
   return tools;
+}
+
+async function recorded<Result>(
+  services: GatewayServices,
+  session: GatewaySession,
+  type: PassthroughAccess['type'],
+  target: string,
+  read: () => Promise<Result>,
+): Promise<Result> {
+  const access = { type, agentId: session.agentId, tenant: session.tenant, sessionId: session.sessionId, target };
+  try {
+    const result = await read();
+    services.recordAccess({ ...access, ok: true });
+    return result;
+  } catch (error) {
+    services.recordAccess({ ...access, ok: false });
+    throw error;
+  }
 }
 
 function splitName(name: string): [string, string] {

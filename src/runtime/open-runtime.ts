@@ -81,6 +81,8 @@ export interface Runtime {
   readonly drift: ToolDriftMonitor;
   /** What the MCP doors need. */
   gatewayServices(): GatewayServices;
+  /** Subscribes to changes of what MCP clients may see (tool drift, upstreams lost or back, policy reloads). */
+  onToolsChanged(listener: () => void): () => void;
   /** Registers an in-process implementation of `tool.operation`. */
   registerHandler(qualifiedName: string, handler: ToolHandler): void;
   /** Reloads the policy bundle; on refusal the running bundle stays and the report is returned. */
@@ -219,6 +221,12 @@ export async function openRuntime(projectPath: string, options: RuntimeOptions =
       observer: metrics,
       availability: drift,
     });
+    // What MCP clients may see changes with tool drift and with policy: both notify the doors.
+    const toolListeners = new Set<() => void>();
+    const toolsChanged = () => {
+      for (const listener of toolListeners) listener();
+    };
+    drift.onChange(toolsChanged);
     const evidence = new EvidenceReader(store, () => [auditKey.publicKey]);
 
     const authenticateReader = async (token: string): Promise<Reader> => {
@@ -261,12 +269,26 @@ export async function openRuntime(projectPath: string, options: RuntimeOptions =
       toolLock,
       toolLockPath,
       drift,
+      onToolsChanged(listener) {
+        toolListeners.add(listener);
+        return () => toolListeners.delete(listener);
+      },
       gatewayServices: () => ({
         version: INTERLOCK_VERSION,
         call: (request, credential) => kernel.call(request, credential),
         registry: () => registry,
         couldEverPermit: (agentId, qualifiedName) => policy.couldEverPermit(agentId, qualifiedName),
         isListed: (contract) => drift.isListed(contract),
+        recordAccess: (access) => {
+          audit.record({
+            type: access.type,
+            tenant: access.tenant,
+            agent: access.agentId,
+            traceId: null,
+            callId: null,
+            data: { target: access.target, sessionId: access.sessionId, ok: access.ok },
+          });
+        },
         passthroughServers: () =>
           config.mcp.servers.flatMap((server) => {
             const upstream = upstreams.get(server.name);
@@ -297,6 +319,7 @@ export async function openRuntime(projectPath: string, options: RuntimeOptions =
             data: { version: result.bundle.version },
           });
           await audit.flush();
+          toolsChanged();
           return { ok: true, version: result.bundle.version };
         }
         const report = formatBundleReport(result.report);
@@ -332,7 +355,7 @@ export async function openRuntime(projectPath: string, options: RuntimeOptions =
             const principal = await identity.authenticator.authenticate({ kind: 'token', token }, undefined);
             return { agentId: principal.agent.agentId, tenant: principal.agent.tenant };
           },
-          onToolsChanged: (listener: () => void) => drift.onChange(listener),
+          onToolsChanged: (listener: () => void) => runtime.onToolsChanged(listener),
           allowedOrigins: config.mcp.allowedOrigins,
           sessionIdleTimeoutMs: parseDuration(config.mcp.sessionIdleTimeout),
         },

@@ -31,8 +31,18 @@ export async function mcpStdio(options: McpOptions): Promise<void> {
       gateway: runtime.gatewayServices(),
       issuer: runtime.identity.issuer,
       agent: { agentId: agent.id, tenant: agent.tenant },
-      onToolsChanged: (listener) => runtime.drift.onChange(listener),
+      onToolsChanged: (listener) => runtime.onToolsChanged(listener),
       actingFor: process.env['INTERLOCK_ACTING_FOR'],
+    });
+    // Like `serve`: SIGHUP reloads the policy bundle; a refused bundle leaves the running one in force.
+    process.on('SIGHUP', () => {
+      runtime
+        .reloadPolicy()
+        .then((result) => {
+          if (result.ok) runtime.logger.info({ version: result.version }, 'policy bundle reloaded');
+          else runtime.logger.error({ report: result.report }, 'policy bundle refused; the running bundle stays in force');
+        })
+        .catch(() => runtime.logger.error('policy reload failed'));
     });
     const stop = () => void gateway.close();
     process.once('SIGINT', stop);
