@@ -13,7 +13,7 @@ import {
 import type { Logger } from 'pino';
 import { parseDuration } from '../../config/duration.js';
 import type { McpServerConfig } from '../../config/schema.js';
-import { namespacedToolName, type ToolDefinition } from '../../drift/tool-definition.js';
+import type { ToolDefinition } from '../../drift/tool-definition.js';
 import { InterlockError } from '../../errors/interlock-error.js';
 import type { ExecutionResult } from '../executor.js';
 import { classifyCallFailure, truncate } from './call-failure.js';
@@ -146,7 +146,7 @@ export class SdkUpstream implements McpUpstream {
   }
 
   async callTool(name: string, args: Readonly<Record<string, unknown>>, options: UpstreamCallOptions): Promise<ExecutionResult> {
-    const what = `tools/call ${namespacedToolName(this.name, name)}`;
+    const what = `tools/call ${name}`;
     const connection = this.#readyConnection();
     if (connection === null) return { ok: false, outcome: 'failed', error: this.#unavailable() };
     if (options.signal.aborted) return { ok: false, outcome: 'failed', error: abortedBeforeSending(what, options.signal.reason) };

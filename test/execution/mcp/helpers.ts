@@ -17,7 +17,8 @@ export const REPO_DIR = fileURLToPath(new URL('../../../', import.meta.url));
 export const FIXTURE_PATH = join(REPO_DIR, 'test/support/mcp/fixture-server.ts');
 
 /** The fields every server config has after the schema's defaults. */
-const DEFAULTS: Pick<McpServerConfig, 'effects' | 'timeout' | 'startupTimeout' | 'restart' | 'passthrough'> = {
+const DEFAULTS: Pick<McpServerConfig, 'namespace' | 'effects' | 'timeout' | 'startupTimeout' | 'restart' | 'passthrough'> = {
+  namespace: true,
   effects: [],
   timeout: '10s',
   startupTimeout: '20s',

@@ -57,7 +57,7 @@ describe('Streamable HTTP upstream against the fixture server', () => {
 
     const failed = await upstream.callTool('fail', { message: 'no luck' }, { signal: neverAborted(), timeoutMs: 10_000 });
     assert.equal(!failed.ok && failed.outcome, 'failed');
-    assert.equal(!failed.ok && failed.error.message, 'tools/call remote__fail on upstream remote failed: no luck');
+    assert.equal(!failed.ok && failed.error.message, 'tools/call fail on upstream remote failed: no luck');
 
     writeFileSync(descriptionFile, 'Echoes over HTTP, changed.');
     await waitFor(() => listings.length >= 2, 'a listing after tools/list_changed');

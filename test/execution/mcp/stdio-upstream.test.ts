@@ -61,7 +61,7 @@ describe('stdio upstream against the fixture server', () => {
     if (failed.ok) return;
     assert.equal(failed.outcome, 'failed');
     assert.equal(failed.error.code, 'UPSTREAM_FAILED');
-    assert.match(failed.error.message, /tools\/call errors__fail on upstream errors failed: broken x+…$/);
+    assert.match(failed.error.message, /tools\/call fail on upstream errors failed: broken x+…$/);
     assert.ok(failed.error.message.length < 400, 'the upstream message is truncated');
     assert.deepEqual(failed.error.details, { upstreamCode: -32603 });
 
@@ -184,7 +184,7 @@ describe('stdio upstream against the fixture server', () => {
     if (crashed.ok) return;
     assert.equal(crashed.outcome, 'unknown');
     assert.equal(crashed.error.code, 'UPSTREAM_FAILED');
-    assert.equal(crashed.error.message, 'connection to upstream crashy lost during the call (tools/call crashy__crash)');
+    assert.equal(crashed.error.message, 'connection to upstream crashy lost during the call (tools/call crash)');
 
     // Until it is back, calls are refused at once and nothing is sent.
     if (upstream.status !== 'ready') {

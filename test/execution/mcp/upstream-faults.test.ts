@@ -147,7 +147,7 @@ describe('upstream faults', () => {
     const echoed = await upstream.callTool('fail', { message: `cannot use ${SECRET}` }, { signal: neverAborted(), timeoutMs: 10_000 });
     assert.equal(echoed.ok, false);
     if (echoed.ok) return;
-    assert.equal(echoed.error.message, 'tools/call secretive__fail on upstream secretive failed: cannot use [REDACTED]');
+    assert.equal(echoed.error.message, 'tools/call fail on upstream secretive failed: cannot use [REDACTED]');
 
     const crashed = await upstream.callTool('crash', {}, { signal: neverAborted(), timeoutMs: 10_000 });
     assert.equal(!crashed.ok && crashed.outcome, 'unknown');
