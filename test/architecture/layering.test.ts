@@ -13,11 +13,19 @@ function sourceFiles(directory: string): string[] {
 }
 
 function importsOf(file: string): string[] {
+  return importStatementsOf(file).map((statement) => statement.specifier);
+}
+
+/** Each import of a file, and whether it brings in types only (`import type`, `export type`). */
+function importStatementsOf(file: string): { specifier: string; typeOnly: boolean }[] {
   const text = readFileSync(file, 'utf8');
   return [
-    ...text.matchAll(/^\s*(?:import|export)[^'"]*?from\s+['"]([^'"]+)['"]/gm),
-    ...text.matchAll(/import\(\s*['"]([^'"]+)['"]\s*\)/g),
-  ].map((match) => match[1] ?? '');
+    ...[...text.matchAll(/^\s*(import|export)(\s+type\s)?[^'"]*?from\s+['"]([^'"]+)['"]/gm)].map((match) => ({
+      specifier: match[3] ?? '',
+      typeOnly: match[2] !== undefined,
+    })),
+    ...[...text.matchAll(/import\(\s*['"]([^'"]+)['"]\s*\)/g)].map((match) => ({ specifier: match[1] ?? '', typeOnly: false })),
+  ];
 }
 
 /** The kernel and the pure core never reach for a door, a framework or a transport. */
@@ -59,7 +67,24 @@ const RULES: ReadonlyArray<{ area: string; forbidden: RegExp; why: string }> = [
     why: 'storage serves the core, not the reverse',
   },
   { area: 'server', forbidden: /^(commander)|\/(cli)\//, why: 'doors do not import each other' },
+  { area: 'mcp', forbidden: /^(pg|better-sqlite3|kysely)$|\/store\//, why: 'a door reaches storage only through the kernel and its ports' },
 ];
+
+/** Areas that may import only what is listed; anything else, other parts of src/ included, is a violation. */
+const ALLOWED_IMPORTS: ReadonlyArray<{ area: string; values: RegExp; types: RegExp; why: string }> = [
+  {
+    area: 'drift',
+    values: /^(node:[\w/]+|zod|\.\/[\w-]+\.js|\.\.\/errors\/[\w-]+\.js|\.\.\/audit\/canonical-json\.js)$/,
+    types: /^\.\.\/(config\/[\w-]+|registry\/[\w-]+|execution\/mcp\/upstream|gate\/ports)\.js$/,
+    why: 'definitions, pins and drift are pure values plus the lock file; they know the rest of Interlock by its types only',
+  },
+];
+
+function disallowedImports(rule: (typeof ALLOWED_IMPORTS)[number], file: string): string[] {
+  return importStatementsOf(file)
+    .filter(({ specifier, typeOnly }) => !rule.values.test(specifier) && !(typeOnly && rule.types.test(specifier)))
+    .map(({ specifier, typeOnly }) => `${relative(SOURCE, file)} imports ${typeOnly ? 'types from ' : ''}${specifier}`);
+}
 
 for (const rule of RULES) {
   test(`${rule.area}/ respects its boundary: ${rule.why}`, () => {
@@ -74,6 +99,17 @@ for (const rule of RULES) {
   });
 }
 
+for (const rule of ALLOWED_IMPORTS) {
+  test(`${rule.area}/ imports only what it is allowed: ${rule.why}`, () => {
+    const files = sourceFiles(join(SOURCE, rule.area));
+    assert.ok(files.length > 0, `src/${rule.area} has no files`);
+    assert.deepEqual(
+      files.flatMap((file) => disallowedImports(rule, file)),
+      [],
+    );
+  });
+}
+
 test('the layering check sees real imports (it would catch a violation)', () => {
   const kernelImports = importsOf(join(SOURCE, 'gate', 'kernel.ts'));
   assert.ok(
@@ -82,6 +118,12 @@ test('the layering check sees real imports (it would catch a violation)', () => 
   );
   assert.ok(RULES[0]?.forbidden.test('fastify'));
   assert.ok(RULES[0]?.forbidden.test('../server/app.js'));
+  const monitor = importStatementsOf(join(SOURCE, 'drift', 'tool-drift-monitor.ts'));
+  assert.ok(monitor.some((statement) => statement.specifier === '../gate/ports.js' && statement.typeOnly));
+  assert.ok(monitor.some((statement) => statement.specifier === '../errors/interlock-error.js' && !statement.typeOnly));
+  const drift = ALLOWED_IMPORTS[0];
+  assert.ok(drift !== undefined && !drift.values.test('../store/store.js') && !drift.types.test('../store/store.js'));
+  assert.ok(drift !== undefined && !drift.values.test('../registry/registry.js') && drift.types.test('../registry/registry.js'));
 });
 
 test('no export * barrels anywhere in src/', () => {
