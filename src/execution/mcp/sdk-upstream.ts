@@ -202,7 +202,8 @@ export class SdkUpstream implements McpUpstream {
         timeoutMs: options.timeoutMs,
         // Once aborted, the SDK ignores any later answer: the rejection is the cancellation itself.
         abortedWith: controller.signal.aborted ? { reason: options.signal.reason } : null,
-        connectionLost: connection.lost,
+        // Closed under the call, by a crash or by Interlock shutting down: either way it was sent.
+        connectionLost: connection.lost || connection.retired,
         secrets: connection.secrets,
       });
       if (failure.connectionBroken) this.#connectionLost(connection, 'the connection broke during a request');

@@ -89,7 +89,7 @@ export interface UpstreamHarness {
 export function startUpstream(
   t: { after: (fn: () => Promise<void> | void) => void },
   config: McpServerConfig,
-  options: { env?: NodeJS.ProcessEnv; projectDir?: string } = {},
+  options: { env?: NodeJS.ProcessEnv; projectDir?: string; now?: () => number } = {},
 ): UpstreamHarness {
   const log = capturingLogger();
   const resolver = new SecretResolver(REPO_DIR, options.env ?? {});
@@ -98,6 +98,7 @@ export function startUpstream(
     projectDir: options.projectDir ?? REPO_DIR,
     resolveSecret: (reference) => resolver.resolve(reference),
     logger: log.logger,
+    now: options.now,
   });
   const statuses: UpstreamStatus[] = [];
   upstream.on('status', (status) => statuses.push(status));

@@ -125,6 +125,41 @@ describe('upstream faults', () => {
     assert.equal(!result.ok && result.error.code, 'UPSTREAM_UNAVAILABLE');
   });
 
+  test('consecutive crashes back off further; a connection that stayed up for 30 s starts the backoff afresh', async (t) => {
+    let clock = 1_000_000;
+    const { upstream } = startUpstream(t, fixtureConfig('backoff', {}, { restart: { initialDelay: '50ms', maxDelay: '400ms' } }), {
+      now: () => clock,
+    });
+    const attempts: number[] = [];
+    upstream.on('status', (status, detail) => {
+      if (status === 'restarting') attempts.push(detail.attempt ?? -1);
+    });
+    /** Crashes the upstream once it is ready, after it has been up for `upMs` by the clock. */
+    const crashAfter = async (upMs: number): Promise<void> => {
+      await waitForStatus(upstream, 'ready');
+      clock += upMs;
+      const result = await upstream.callTool('crash', {}, { signal: neverAborted(), timeoutMs: 10_000 });
+      assert.equal(!result.ok && result.outcome, 'unknown');
+    };
+    await crashAfter(1_000);
+    await crashAfter(5_000);
+    assert.deepEqual(attempts, [1, 2], 'a connection that was up briefly does not reset the backoff');
+    await crashAfter(31_000);
+    assert.deepEqual(attempts, [1, 2, 1]);
+    await waitForStatus(upstream, 'ready');
+  });
+
+  test('closing the upstream under an in-flight call leaves that call unknown, not failed', async (t) => {
+    const { upstream } = startUpstream(t, fixtureConfig('shutdown'));
+    await waitForStatus(upstream, 'ready');
+    const pending = upstream.callTool('slow', { ms: 20_000 }, { signal: neverAborted(), timeoutMs: 30_000 });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await upstream.close();
+    const result = await pending;
+    assert.equal(!result.ok && result.outcome, 'unknown');
+    assert.equal(!result.ok && result.error.code, 'UPSTREAM_FAILED');
+  });
+
   test('secrets reach the child environment only; never an error, a status or a log line', async (t) => {
     const dir = tempDir(t);
     const secretFile = join(dir, 'token.txt');
