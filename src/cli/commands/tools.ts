@@ -247,12 +247,12 @@ export async function toolsPin(options: ToolsPinOptions): Promise<number> {
   );
 
   const lines: string[] = [];
-  let selected: ToolReview[];
+  let selected: (ToolReview & { live: ToolDefinition })[];
   if (named.length > 0) {
     selected = [];
     for (const entry of unique(named.map((item) => item.name))) {
       const review = reviews.get(entry);
-      if (review?.live === null || review === undefined) {
+      if (review === undefined || review.live === null) {
         const parts = splitToolName(entry);
         throw new InterlockError(
           'TOOL_UNKNOWN',
@@ -260,10 +260,12 @@ export async function toolsPin(options: ToolsPinOptions): Promise<number> {
         );
       }
       if (review.state === 'pinned') lines.push(`already pinned: ${shown(review.name)} ${review.pinnedHash ?? ''}`);
-      else selected.push(review);
+      else selected.push({ ...review, live: review.live });
     }
   } else {
-    selected = [...reviews.values()].filter((review) => review.state === 'changed' || review.state === 'not-pinned');
+    selected = [...reviews.values()].flatMap((review) =>
+      (review.state === 'changed' || review.state === 'not-pinned') && review.live !== null ? [{ ...review, live: review.live }] : [],
+    );
   }
   if (selected.length === 0) {
     lines.push(named.length > 0 ? 'nothing to pin' : 'nothing to pin: every offered tool is pinned as offered');
@@ -289,7 +291,7 @@ export async function toolsPin(options: ToolsPinOptions): Promise<number> {
   }
 
   const now = new Date();
-  const pins: ToolPin[] = selected.map((review) => pinDefinition(review.server, review.live as ToolDefinition, pinnedBy, now));
+  const pins: ToolPin[] = selected.map((review) => pinDefinition(review.server, review.live, pinnedBy, now));
   // Read again just before writing, so pins made since this command started are kept.
   const { path, lock: current } = projectToolLock(project);
   const next = withPins(current, pins);
