@@ -160,8 +160,9 @@ export class SdkUpstream implements McpUpstream {
       );
       return { ok: true, result };
     } catch (error) {
-      const failure = error as SendFailure;
-      return { ok: false, outcome: failure.outcome, error: failure.error };
+      if (error instanceof SendFailure) return { ok: false, outcome: error.outcome, error: error.error };
+      // Not expected; the request may have left, so nothing is claimed about the upstream.
+      return { ok: false, outcome: 'unknown', error: new InterlockError('UPSTREAM_FAILED', `${what} on upstream ${this.name} failed`) };
     }
   }
 
@@ -175,7 +176,7 @@ export class SdkUpstream implements McpUpstream {
         connection.client.request(request, ResultSchema, requestOptions),
       );
     } catch (error) {
-      throw (error as SendFailure).error;
+      throw error instanceof SendFailure ? error.error : new InterlockError('UPSTREAM_FAILED', `${method} on upstream ${this.name} failed`);
     }
   }
 
