@@ -9,7 +9,11 @@ before(() => ensureBuilt());
 
 /** Each command, and the options its help must mention. */
 const COMMANDS: ReadonlyArray<{ readonly args: readonly string[]; readonly mentions: readonly string[] }> = [
-  { args: [], mentions: ['init', 'serve', 'policy', 'audit', 'agents', 'operators', 'users', 'Exit codes'] },
+  { args: [], mentions: ['init', 'serve', 'mcp', 'tools', 'policy', 'audit', 'agents', 'operators', 'users', 'Exit codes'] },
+  { args: ['mcp'], mentions: ['--project', '--agent', 'INTERLOCK_ACTING_FOR'] },
+  { args: ['tools'], mentions: ['status', 'diff', 'pin', 'unpin'] },
+  { args: ['tools', 'status'], mentions: ['--project', '--json'] },
+  { args: ['tools', 'pin'], mentions: ['--all', '--server', '--by', '--yes', '--project'] },
   { args: ['init'], mentions: ['[directory]', '--force'] },
   { args: ['serve'], mentions: ['--project', '--port', '--host'] },
   { args: ['policy'], mentions: ['validate', 'test'] },
