@@ -45,7 +45,8 @@ export function buildProgram(): Command {
 Start here:
   interlock init my-project                       scaffold a working project
   interlock policy test --project my-project      run the policy test cases
-  interlock serve --project my-project            start the HTTP API on embedded storage
+  interlock serve --project my-project            start the HTTP API (and the MCP gateway at /mcp) on embedded storage
+  interlock mcp --project my-project --agent ID   the MCP gateway over stdio, for clients that launch a command
   interlock agents token --project my-project --agent assistant
 
 Exit codes: 0 success, 1 a check failed (tests, tampering), 2 usage or configuration error.`,
