@@ -17,7 +17,7 @@ export const auditQuerySchema = {
     tenant: idText,
     traceId: idText,
     callId: idText,
-    type: { type: 'string', pattern: '^[a-z_]+\\.[a-z_]+$' },
+    type: { type: 'string', pattern: '^[a-z_]+(\\.[a-z_]+)+$' },
     since: dateTimeText,
     until: dateTimeText,
     after: { type: 'integer', minimum: 0, description: 'Cursor: return events with seq greater than this.' },
