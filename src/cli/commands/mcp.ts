@@ -1,3 +1,4 @@
+import { loadProjectFile } from '../../config/load.js';
 import { openRuntime } from '../../runtime/open-runtime.js';
 import { startStdioGateway, unknownAgent } from '../../mcp/stdio-door.js';
 import { InterlockError } from '../../errors/interlock-error.js';
@@ -12,6 +13,16 @@ export interface McpOptions {
  * stdout carries only MCP messages; logs go to stderr.
  */
 export async function mcpStdio(options: McpOptions): Promise<void> {
+  // Refuse an unknown agent before any upstream server is started.
+  const { config } = loadProjectFile(options.project);
+  const configured = config.agents.find((candidate) => candidate.id === options.agent);
+  if (configured === undefined) throw unknownAgent(options.agent);
+  if (configured.environment !== config.environment) {
+    throw new InterlockError(
+      'AUTH_WRONG_ENVIRONMENT',
+      `agent "${configured.id}" is a ${configured.environment} agent; this project serves ${config.environment}`,
+    );
+  }
   const runtime = await openRuntime(options.project, {
     loadHandlers: true,
     startMcpUpstreams: true,
@@ -19,14 +30,7 @@ export async function mcpStdio(options: McpOptions): Promise<void> {
     processMetrics: false,
   });
   try {
-    const agent = runtime.config.agents.find((candidate) => candidate.id === options.agent);
-    if (agent === undefined) throw unknownAgent(options.agent);
-    if (agent.environment !== runtime.config.environment) {
-      throw new InterlockError(
-        'AUTH_WRONG_ENVIRONMENT',
-        `agent "${agent.id}" is a ${agent.environment} agent; this project serves ${runtime.config.environment}`,
-      );
-    }
+    const agent = runtime.config.agents.find((candidate) => candidate.id === options.agent) ?? configured;
     const gateway = await startStdioGateway({
       gateway: runtime.gatewayServices(),
       issuer: runtime.identity.issuer,

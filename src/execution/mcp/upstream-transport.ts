@@ -47,10 +47,12 @@ export function buildUpstreamTransport(
       const value = process.env[name];
       if (value !== undefined) env[name] = value;
     }
-    for (const [name, value] of Object.entries(config.stdio.env)) env[name] = isSecretReference(value) ? reveal(value) : value;
+    for (const [name, value] of Object.entries(config.stdio.env)) {
+      env[name] = isSecretReference(value) ? reveal(value) : withProjectDir(value, projectDir);
+    }
     const transport = new StdioClientTransport({
       command: config.stdio.command,
-      args: [...config.stdio.args],
+      args: config.stdio.args.map((arg) => withProjectDir(arg, projectDir)),
       env,
       cwd: config.stdio.cwd === undefined ? projectDir : resolve(projectDir, config.stdio.cwd),
       // Piped and drained to the debug log: the child must never write on Interlock's stdout or stderr.
@@ -65,6 +67,14 @@ export function buildUpstreamTransport(
     return { kind: 'http', transport, secrets };
   }
   throw new InterlockError('CONFIG_INVALID', `MCP server ${config.name} has neither stdio nor http`);
+}
+
+/**
+ * `${PROJECT_DIR}` in an argument or a plain environment value is the absolute project directory,
+ * for servers that resolve relative paths against something else (their own install folder).
+ */
+export function withProjectDir(text: string, projectDir: string): string {
+  return text.split('${PROJECT_DIR}').join(projectDir);
 }
 
 /** Replaces every known secret value in `text`. */

@@ -53,12 +53,11 @@ export function copyGatewayExample(
     });
   }
   if (rewritten === 0) throw new Error('expected the example to start its upstreams from ../../node_modules');
-  // server-memory resolves a relative MEMORY_FILE_PATH against its own install directory, not its
-  // working directory: each copy gets its own file, where the example means it to be.
-  for (const server of mcpServers(document)) {
-    const env = (server['stdio'] as { env?: Record<string, string> } | undefined)?.env;
-    const memoryFile = env?.['MEMORY_FILE_PATH'];
-    if (env !== undefined && memoryFile !== undefined && !isAbsolute(memoryFile)) env['MEMORY_FILE_PATH'] = join(directory, memoryFile);
+  // The example anchors MEMORY_FILE_PATH to ${PROJECT_DIR}: each copy must keep its own memory file.
+  const memory = mcpServers(document).find((server) => server['name'] === 'memory');
+  const memoryFile = (memory?.['stdio'] as { env?: Record<string, string> } | undefined)?.env?.['MEMORY_FILE_PATH'];
+  if (memory !== undefined && memoryFile?.startsWith('${PROJECT_DIR}/') !== true) {
+    throw new Error('expected the example to anchor MEMORY_FILE_PATH to ${PROJECT_DIR}');
   }
   options.edit?.(document);
   writeFileSync(projectFile, stringifyYaml(document));
