@@ -77,13 +77,14 @@ export class ToolDriftMonitor implements AvailabilityPort {
   check(contract: OperationContract): InterlockError | null {
     if (contract.upstream.kind !== 'mcp') return null;
     const { server } = contract.upstream;
-    const entry = this.#states.get(contract.mcpName);
+    const name = namespacedToolName(server, contract.upstream.tool);
+    const entry = this.#states.get(name);
     const state = entry?.state ?? 'pending';
     if (state === 'ready') return null;
     if (state === 'quarantined') {
       return new InterlockError(
         'TOOL_QUARANTINED',
-        `${contract.mcpName} is quarantined: its upstream definition changed after it was approved; an operator must review and re-pin it`,
+        `${contract.mcpName} (${name}) is quarantined: its upstream definition changed after it was approved; an operator must review and re-pin it`,
       );
     }
     if (state === 'missing') {
@@ -96,7 +97,9 @@ export class ToolDriftMonitor implements AvailabilityPort {
 
   /** Whether the tool is shown to clients now. */
   isListed(contract: OperationContract): boolean {
-    return contract.upstream.kind !== 'mcp' || this.#states.get(contract.mcpName)?.state === 'ready';
+    if (contract.upstream.kind !== 'mcp') return true;
+    // States are kept under the lock's key (`server__tool`), whatever name clients see.
+    return this.#states.get(namespacedToolName(contract.upstream.server, contract.upstream.tool))?.state === 'ready';
   }
 
   statuses(): McpToolStatus[] {

@@ -156,7 +156,10 @@ const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
  */
 function originRefusal(request: FastifyRequest, allowedOrigins: readonly string[], bindHost: string): InterlockError | null {
   const origin = request.headers.origin;
-  if (typeof origin === 'string' && !allowedOrigins.includes(origin)) {
+  // Same-origin requests (pages served by this server) are allowed; any other Origin must be listed.
+  const sameOrigin =
+    typeof origin === 'string' && request.headers.host !== undefined && origin === `${request.protocol}://${request.headers.host}`;
+  if (typeof origin === 'string' && !sameOrigin && !allowedOrigins.includes(origin)) {
     return new InterlockError('ORIGIN_FORBIDDEN', 'this Origin may not call the MCP gateway; add it to mcp.allowedOrigins');
   }
   if (LOOPBACK_HOSTS.has(bindHost) || bindHost.startsWith('127.')) {
