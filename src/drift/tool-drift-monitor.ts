@@ -52,6 +52,7 @@ export class ToolDriftMonitor implements AvailabilityPort {
   readonly #upstreamStatus = new Map<string, UpstreamStatus>();
   readonly #unpinnedSeen = new Set<string>();
   readonly #listeners = new Set<() => void>();
+  #disposed = false;
 
   constructor(options: ToolDriftMonitorOptions) {
     this.#lock = options.lock;
@@ -61,8 +62,12 @@ export class ToolDriftMonitor implements AvailabilityPort {
     for (const [name] of Object.entries(this.#lock.tools)) this.#states.set(name, { state: 'pending', changes: [] });
     for (const upstream of options.upstreams) {
       this.#upstreamStatus.set(upstream.name, upstream.status);
-      upstream.on('tools', (tools) => this.#listed(upstream.name, tools));
-      upstream.on('status', (status, detail) => this.#statusChanged(upstream.name, status, detail.reason));
+      upstream.on('tools', (tools) => {
+        if (!this.#disposed) this.#listed(upstream.name, tools);
+      });
+      upstream.on('status', (status, detail) => {
+        if (!this.#disposed) this.#statusChanged(upstream.name, status, detail.reason);
+      });
       if (upstream.tools !== null) this.#listed(upstream.name, upstream.tools);
     }
   }
@@ -71,6 +76,12 @@ export class ToolDriftMonitor implements AvailabilityPort {
   onChange(listener: () => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
+  }
+
+  /** Stops watching (a reload replaced this monitor); its last view still answers checks of calls in flight. */
+  dispose(): void {
+    this.#disposed = true;
+    this.#listeners.clear();
   }
 
   /** The kernel's availability check: only verified, unchanged MCP tools may run. */

@@ -52,6 +52,13 @@ export class PolicyEngine {
     return decideWithBundle(this.#active, request, this.#authorize);
   }
 
+  /** Frees the active bundle's Cedar state; the engine denies everything afterwards. */
+  release(): void {
+    const active = this.#active;
+    this.#active = null;
+    if (active !== null) releaseBundle(active);
+  }
+
   /** Whether some call of the agent to the operation could be permitted (what a client may be shown). */
   couldEverPermit(agentId: string, qualifiedName: string): boolean {
     return couldEverPermit(this.#active, agentId, qualifiedName);

@@ -17,7 +17,7 @@ import { Kernel, type KernelLimits } from '../gate/kernel.js';
 import { createIdentityServices, type IdentityServices } from '../identity/identity-services.js';
 import { loadOrCreateSigningKey, type SigningKey } from '../keys/keystore.js';
 import { bundleRefusal } from '../policy/bundle.js';
-import { formatBundleReport } from '../policy/bundle-report.js';
+import { formatBundleReport, type BundleReport } from '../policy/bundle-report.js';
 import { PolicyEngine } from '../policy/engine.js';
 import { Redactor } from '../redaction/redactor.js';
 import { ArgumentsValidator } from '../registry/arguments-validator.js';
@@ -41,6 +41,16 @@ import { OutputRedaction } from './output-redaction.js';
 
 const COUNTER_PURGE_INTERVAL_MS = 10 * 60 * 1000;
 const CHECKPOINT_INTERVAL_MS = 5_000;
+const RELEASE_DELAY_MS = 60_000;
+
+/** What is derived from the tool lock and the policy bundle; replaced whole on reload. */
+interface Governance {
+  readonly lock: ToolLock;
+  readonly registry: Registry;
+  readonly policy: PolicyEngine;
+  readonly drift: ToolDriftMonitor;
+  readonly kernel: Kernel;
+}
 
 export interface RuntimeOptions {
   /** Environment used to resolve `env:` secret references. Defaults to process.env. */
@@ -85,8 +95,11 @@ export interface Runtime {
   onToolsChanged(listener: () => void): () => void;
   /** Registers an in-process implementation of `tool.operation`. */
   registerHandler(qualifiedName: string, handler: ToolHandler): void;
-  /** Reloads the policy bundle; on refusal the running bundle stays and the report is returned. */
-  reloadPolicy(): Promise<{ ok: true; version: string } | { ok: false; report: string }>;
+  /**
+   * Reloads the policy bundle and the tool lock (new pins take effect); on refusal the running
+   * ones stay and the report is returned.
+   */
+  reload(): Promise<{ ok: true; version: string } | { ok: false; report: string }>;
   /** The functions the HTTP door needs. */
   serverServices(): ServerServices;
   close(): Promise<void>;
@@ -147,12 +160,7 @@ export async function openRuntime(projectPath: string, options: RuntimeOptions =
         firstStartPins = pinned.names;
       }
     }
-    const registry = Registry.fromConfig(config, toolLock);
-    const argumentsValidator = new ArgumentsValidator(registry.operations());
-    const policy = new PolicyEngine(registry);
     const bundleDirectory = resolve(project.dir, config.policy.bundle);
-    const loaded = await policy.loadDirectory(bundleDirectory);
-    if (!loaded.ok) throw bundleRefusal(loaded.report);
 
     const identity = await createIdentityServices({ config: { ...config, dataDir }, projectDir: project.dir, revocations: store });
     const auditKey = loadOrCreateSigningKey(dataDir, AUDIT_SIGNING_KEY_NAME);
@@ -197,36 +205,55 @@ export async function openRuntime(projectPath: string, options: RuntimeOptions =
         },
       });
     }
-    const drift = new ToolDriftMonitor({
-      lock: toolLock,
-      upstreams: upstreams.all(),
-      audit,
-      observer: metrics,
-      warn: (message, details) => logger.warn(details, message),
-    });
-
-    const kernel = new Kernel({
-      environment: config.environment,
-      durability,
-      authentication: identity.authenticator,
-      registry,
-      argumentsValidator,
-      policy,
-      rateLimiter: new RateLimiter(),
-      counters: store,
-      limits: kernelLimits(config),
-      executor,
-      outputRedaction: new OutputRedaction(secrets.knownValues()),
-      audit,
-      observer: metrics,
-      availability: drift,
-    });
     // What MCP clients may see changes with tool drift and with policy: both notify the doors.
     const toolListeners = new Set<() => void>();
     const toolsChanged = () => {
       for (const listener of toolListeners) listener();
     };
-    drift.onChange(toolsChanged);
+    const rateLimiter = new RateLimiter();
+    const outputRedaction = new OutputRedaction(secrets.knownValues());
+    const limits = kernelLimits(config);
+
+    /**
+     * Everything derived from the tool lock and the policy bundle, built whole and swapped as one on
+     * reload: a call runs on one registry, one bundle and one view of the pins from start to end.
+     */
+    const buildGovernance = async (lock: ToolLock): Promise<{ ok: true; governance: Governance } | { ok: false; report: BundleReport }> => {
+      const registry = Registry.fromConfig(config, lock);
+      const argumentsValidator = new ArgumentsValidator(registry.operations());
+      const policy = new PolicyEngine(registry);
+      const loaded = await policy.loadDirectory(bundleDirectory);
+      if (!loaded.ok) return { ok: false, report: loaded.report };
+      const drift = new ToolDriftMonitor({
+        lock,
+        upstreams: upstreams.all(),
+        audit,
+        observer: metrics,
+        warn: (message, details) => logger.warn(details, message),
+      });
+      drift.onChange(toolsChanged);
+      const kernel = new Kernel({
+        environment: config.environment,
+        durability,
+        authentication: identity.authenticator,
+        registry,
+        argumentsValidator,
+        policy,
+        rateLimiter,
+        counters: store,
+        limits,
+        executor,
+        outputRedaction,
+        audit,
+        observer: metrics,
+        availability: drift,
+      });
+      return { ok: true, governance: { lock, registry, policy, drift, kernel } };
+    };
+    const first = await buildGovernance(toolLock);
+    if (!first.ok) throw bundleRefusal(first.report);
+    let current: Governance = first.governance;
+
     const evidence = new EvidenceReader(store, () => [auditKey.publicKey]);
 
     const authenticateReader = async (token: string): Promise<Reader> => {
@@ -257,28 +284,38 @@ export async function openRuntime(projectPath: string, options: RuntimeOptions =
       dataDir,
       logger,
       store,
-      registry,
-      policy,
+      get registry() {
+        return current.registry;
+      },
+      get policy() {
+        return current.policy;
+      },
       identity,
       audit,
       auditKey,
       metrics,
-      kernel,
+      get kernel() {
+        return current.kernel;
+      },
       evidence,
       upstreams,
-      toolLock,
+      get toolLock() {
+        return current.lock;
+      },
       toolLockPath,
-      drift,
+      get drift() {
+        return current.drift;
+      },
       onToolsChanged(listener) {
         toolListeners.add(listener);
         return () => toolListeners.delete(listener);
       },
       gatewayServices: () => ({
         version: INTERLOCK_VERSION,
-        call: (request, credential) => kernel.call(request, credential),
-        registry: () => registry,
-        couldEverPermit: (agentId, qualifiedName) => policy.couldEverPermit(agentId, qualifiedName),
-        isListed: (contract) => drift.isListed(contract),
+        call: (request, credential) => current.kernel.call(request, credential),
+        registry: () => current.registry,
+        couldEverPermit: (agentId, qualifiedName) => current.policy.couldEverPermit(agentId, qualifiedName),
+        isListed: (contract) => current.drift.isListed(contract),
         recordAccess: (access) => {
           audit.record({
             type: access.type,
@@ -307,37 +344,61 @@ export async function openRuntime(projectPath: string, options: RuntimeOptions =
           }),
       }),
       registerHandler: (qualifiedName, handler) => inProcess.register(qualifiedName, handler),
-      async reloadPolicy() {
-        const result = await policy.loadDirectory(bundleDirectory);
-        if (result.ok) {
+      async reload() {
+        let built: Awaited<ReturnType<typeof buildGovernance>>;
+        let lock: ToolLock;
+        try {
+          lock = projectToolLock(project).lock;
+          built = await buildGovernance(lock);
+        } catch (error) {
+          // A malformed lock file or a tool name clash: nothing changes.
+          const report = error instanceof InterlockError ? `${error.code}: ${error.message}` : 'the tool lock could not be loaded';
           audit.record({
-            type: 'policy.loaded',
+            type: 'policy.rejected',
             tenant: null,
             agent: null,
             traceId: null,
             callId: null,
-            data: { version: result.bundle.version },
+            data: { version: null, report },
           });
           await audit.flush();
-          toolsChanged();
-          return { ok: true, version: result.bundle.version };
+          return { ok: false, report };
         }
-        const report = formatBundleReport(result.report);
+        if (!built.ok) {
+          const report = formatBundleReport(built.report);
+          audit.record({
+            type: 'policy.rejected',
+            tenant: null,
+            agent: null,
+            traceId: null,
+            callId: null,
+            data: { version: built.report.version, report },
+          });
+          await audit.flush();
+          return { ok: false, report };
+        }
+        const previous = current;
+        current = built.governance;
+        previous.drift.dispose();
+        // Calls that started on the previous bundle may still decide on it: free it a little later.
+        setTimeout(() => previous.policy.release(), RELEASE_DELAY_MS).unref();
+        const version = current.policy.version ?? '';
         audit.record({
-          type: 'policy.rejected',
+          type: 'policy.loaded',
           tenant: null,
           agent: null,
           traceId: null,
           callId: null,
-          data: { version: result.report.version, report },
+          data: { version, pinnedTools: Object.keys(lock.tools).length },
         });
         await audit.flush();
-        return { ok: false, report };
+        toolsChanged();
+        return { ok: true, version };
       },
       serverServices: () => ({
         logger,
         bodyLimitBytes: config.server.bodyLimitBytes,
-        call: (request, credential) => kernel.call(request, credential),
+        call: (request, credential) => current.kernel.call(request, credential),
         authenticateReader,
         readAudit: (reader, query) => evidence.readAudit(reader, query),
         traceStory: (reader, traceId) => evidence.traceStory(reader, traceId),

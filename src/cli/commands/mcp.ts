@@ -41,9 +41,9 @@ export async function mcpStdio(options: McpOptions): Promise<void> {
     // Like `serve`: SIGHUP reloads the policy bundle; a refused bundle leaves the running one in force.
     process.on('SIGHUP', () => {
       runtime
-        .reloadPolicy()
+        .reload()
         .then((result) => {
-          if (result.ok) runtime.logger.info({ version: result.version }, 'policy bundle reloaded');
+          if (result.ok) runtime.logger.info({ version: result.version }, 'policy bundle and tool lock reloaded');
           else runtime.logger.error({ report: result.report }, 'policy bundle refused; the running bundle stays in force');
         })
         .catch(() => runtime.logger.error('policy reload failed'));

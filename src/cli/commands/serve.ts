@@ -55,9 +55,9 @@ export async function serve(options: ServeOptions): Promise<void> {
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGHUP', () => {
     runtime
-      .reloadPolicy()
+      .reload()
       .then((result) => {
-        if (result.ok) runtime.logger.info({ version: result.version }, 'policy bundle reloaded');
+        if (result.ok) runtime.logger.info({ version: result.version }, 'policy bundle and tool lock reloaded');
         else runtime.logger.error({ report: result.report }, 'policy bundle refused; the running bundle stays in force');
       })
       // A reload that fails (e.g. its audit event cannot be committed) must never take the server down.
