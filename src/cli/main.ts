@@ -145,14 +145,14 @@ Exits 1 when a tool is CHANGED or missing or a server does not connect, so CI ca
       `
 A CHANGED tool's diff is printed before it is pinned. A definition with instruction-like text is
 refused (exit 1, nothing pinned) unless --yes is given. A running Interlock uses the new pins after
-it restarts.`,
+SIGHUP or a restart.`,
     )
     .action((names: string[], options: { project: string; all?: boolean; server?: string; by: string; yes?: boolean }) =>
       run(() => toolsPin({ ...options, names }))(),
     );
   tools
     .command('unpin')
-    .description('remove pins from the tool lock (the tools are hidden from agents after a restart)')
+    .description('remove pins from the tool lock (the tools are hidden from agents after SIGHUP or a restart)')
     .argument('<name...>', 'namespaced tool names, e.g. fs__read_file')
     .option('-p, --project <path>', PROJECT_HELP, '.')
     .action((names: string[], options: { project: string }) => run(() => toolsUnpin({ ...options, names }))());

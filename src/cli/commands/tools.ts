@@ -16,7 +16,7 @@ import { formatFlags, formatReviewLine, formatToolDiff, shown } from './tools-re
  * offer with the pins, show what drifted, and approve (pin) or withdraw (unpin) definitions.
  */
 
-export const RESTART_HINT = 'A running Interlock uses the new pins after it restarts.';
+export const RESTART_HINT = 'A running Interlock uses the new pins after SIGHUP (kill -HUP <pid>) or a restart.';
 
 /** Extra wait beyond the longest start-up timeout, so a server that times out is seen as failed with its reason. */
 const SETTLE_MARGIN_MS = 1_000;
@@ -306,7 +306,7 @@ export async function toolsPin(options: ToolsPinOptions): Promise<number> {
   return EXIT_OK;
 }
 
-/** `interlock tools unpin`: withdraws approval; the tools are hidden and refused once the server restarts. */
+/** `interlock tools unpin`: withdraws approval; the tools are hidden and refused once the server reloads (SIGHUP) or restarts. */
 export function toolsUnpin(options: { project: string; names: readonly string[] }): number {
   const project = loadProjectFile(options.project);
   const { path, lock } = projectToolLock(project);
