@@ -2,6 +2,7 @@ import type { Stream } from 'node:stream';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { RequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import {
   ErrorCode,
   McpError,
@@ -59,7 +60,11 @@ interface Connection {
   refreshing: boolean;
   refreshPending: boolean;
   probing: boolean;
+  /** Progress listeners of calls in flight, by the progress token Interlock gave the call. */
+  readonly progress: Map<string, (progress: Progress) => void>;
 }
+
+let progressTokens = 0;
 
 class StartupTimeout extends Error {
   constructor(ms: number) {
@@ -151,18 +156,26 @@ export class SdkUpstream implements McpUpstream {
     if (connection === null) return { ok: false, outcome: 'failed', error: this.#unavailable() };
     if (options.signal.aborted) return { ok: false, outcome: 'failed', error: abortedBeforeSending(what, options.signal.reason) };
     const onProgress = options.onProgress;
+    // Progress is routed by a token of our own, as each notification arrives (see routeProgressFirst).
+    const progressToken = onProgress === undefined ? undefined : `interlock-${(progressTokens += 1)}`;
+    if (progressToken !== undefined && onProgress !== undefined) {
+      connection.progress.set(progressToken, (progress) => this.#forwardProgress(onProgress, progress));
+    }
     try {
       const result = await this.#send(connection, what, options, (requestOptions) =>
-        connection.client.callTool({ name, arguments: { ...args } }, undefined, {
-          ...requestOptions,
-          ...(onProgress === undefined ? {} : { onprogress: (progress: Progress) => this.#forwardProgress(onProgress, progress) }),
-        }),
+        connection.client.callTool(
+          { name, arguments: { ...args }, ...(progressToken === undefined ? {} : { _meta: { progressToken } }) },
+          undefined,
+          requestOptions,
+        ),
       );
       return { ok: true, result };
     } catch (error) {
       if (error instanceof SendFailure) return { ok: false, outcome: error.outcome, error: error.error };
       // Not expected; the request may have left, so nothing is claimed about the upstream.
       return { ok: false, outcome: 'unknown', error: new InterlockError('UPSTREAM_FAILED', `${what} on upstream ${this.name} failed`) };
+    } finally {
+      if (progressToken !== undefined) connection.progress.delete(progressToken);
     }
   }
 
@@ -254,6 +267,7 @@ export class SdkUpstream implements McpUpstream {
       listChangedEarly: false,
       refreshing: false,
       refreshPending: false,
+      progress: new Map(),
       probing: false,
     };
     this.#connection = connection;
@@ -275,6 +289,7 @@ export class SdkUpstream implements McpUpstream {
     try {
       const requestOptions: RequestOptions = { signal: deadline.signal, timeout: this.#startupTimeoutMs };
       await untilAborted(client.connect(transport.transport, requestOptions), deadline.signal);
+      routeProgressFirst(transport.transport, connection.progress);
       const tools = await untilAborted(listAllTools(client, requestOptions), deadline.signal);
       if (connection.retired || this.#closed) return;
       if (connection.lost) throw new Error('the connection closed during start-up');
@@ -495,4 +510,28 @@ function describe(error: unknown, secrets: readonly string[]): string {
         ? `${error.name}: ${error.message}`
         : String(error);
   return truncate(scrubSecrets(text, secrets));
+}
+
+/**
+ * Hands progress notifications of our calls to their listeners synchronously, in arrival order.
+ * The SDK dispatches notifications a microtask later but responses at once, so a last progress
+ * notification read together with the result would reach a listener already removed.
+ */
+function routeProgressFirst(transport: Transport, listeners: Map<string, (progress: Progress) => void>): void {
+  const protocolOnMessage = transport.onmessage;
+  transport.onmessage = (message, extra) => {
+    if ('method' in message && message.method === 'notifications/progress' && !('id' in message)) {
+      const params = (message.params ?? {}) as { progressToken?: unknown; progress?: unknown; total?: unknown; message?: unknown };
+      const listener = typeof params.progressToken === 'string' ? listeners.get(params.progressToken) : undefined;
+      if (listener !== undefined && typeof params.progress === 'number') {
+        listener({
+          progress: params.progress,
+          ...(typeof params.total === 'number' ? { total: params.total } : {}),
+          ...(typeof params.message === 'string' ? { message: params.message } : {}),
+        });
+        return;
+      }
+    }
+    protocolOnMessage?.(message, extra);
+  };
 }
