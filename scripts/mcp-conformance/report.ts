@@ -92,9 +92,10 @@ by hand.
   suite's baseline.
 - **Progress**: the upstream pauses 250 ms after its last progress notification before it answers.
   Written back to back with the result, that notification reaches an SDK client in the same read
-  and is dropped there (typescript-sdk#2580): through the gateway, Interlock's upstream client lost
-  the last of three notifications in most calls. The pause keeps \`tools-call-with-progress\`
-  about forwarding progress rather than about that race.
+  and is dropped there (typescript-sdk#2580). Interlock's upstream client routes progress as it
+  arrives and no longer loses it (test/execution/mcp/progress-order.test.ts), but the suite's own
+  client has the same race, so the pause keeps \`tools-call-with-progress\` about forwarding
+  progress rather than about the suite's client.
 
 ## Results
 
