@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { InterlockError, isInterlockError } from '../errors/interlock-error.js';
 import { bearerToken } from '../server/error-response.js';
 import { createGatewayServer, type GatewayServices } from './gateway-server.js';
+import { HttpSessionTransport } from './http-session-transport.js';
 
 export const MCP_PATH = '/mcp';
 const ACTING_FOR_HEADER = 'interlock-acting-for';
@@ -28,7 +28,7 @@ interface HttpSession {
   readonly agentId: string;
   readonly tenant: string;
   readonly server: Server;
-  readonly transport: StreamableHTTPServerTransport;
+  readonly transport: HttpSessionTransport;
   lastSeen: number;
 }
 
@@ -131,7 +131,7 @@ function openSession(
     credential: (token) => ({ kind: 'token', token: token ?? '' }),
     actingFor: (assertion) => assertion,
   });
-  const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: () => id });
+  const transport = new HttpSessionTransport(id);
   const session: HttpSession = { id, agentId: agent.agentId, tenant: agent.tenant, server, transport, lastSeen: Date.now() };
   transport.onclose = () => {
     sessions.delete(id);
