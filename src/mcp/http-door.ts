@@ -60,8 +60,17 @@ export function registerMcpRoutes(app: FastifyInstance, services: McpHttpService
     await Promise.all([...sessions.values()].map(closeSession));
   });
 
+  // Asking the socket is a system call: once the server listens, its address no longer changes.
+  let listeningHost: string | undefined;
+  const currentHost = (): string => {
+    if (listeningHost !== undefined) return listeningHost;
+    const host = bindHost();
+    if (app.server.listening) listeningHost = host;
+    return host;
+  };
+
   const handle = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    const refusal = originRefusal(request, services.allowedOrigins, bindHost());
+    const refusal = originRefusal(request, services.allowedOrigins, currentHost());
     if (refusal !== null) return void sendRpcError(reply, refusal);
 
     let token: string;
