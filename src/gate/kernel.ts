@@ -12,7 +12,16 @@ import { extractEntities } from '../registry/entities.js';
 import { snapshotArguments } from './arguments-snapshot.js';
 import type { Registry } from '../registry/registry.js';
 import { CALL_SCHEMA_VERSION, isValidExternalId, type CallOutcome, type CallRequest, type DecisionSummary } from './call.js';
-import type { AuditPort, AuthenticationPort, AvailabilityPort, CallStatus, CounterPort, DecisionPort, KernelObserver, OutputRedactionPort } from './ports.js';
+import type {
+  AuditPort,
+  AuthenticationPort,
+  AvailabilityPort,
+  CallStatus,
+  CounterPort,
+  DecisionPort,
+  KernelObserver,
+  OutputRedactionPort,
+} from './ports.js';
 
 export interface KernelLimits {
   readonly rate: {

@@ -3,7 +3,7 @@
  * operator pins its new definition and the running gateway reloads (SIGHUP calls the same
  * `reload`). A reload that cannot be applied (a malformed lock, a failing bundle) changes nothing.
  */
-import assert from 'node:assert/strict';
+import { strict as assert } from 'node:assert';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -66,7 +66,7 @@ describe('re-pinning a quarantined MCP tool on a running gateway', () => {
 
     // The operator reviews and approves the new definition.
     const live = runtime.upstreams.get('fixture')?.tools?.find((tool) => tool.name === 'echo');
-    assert.ok(live !== undefined);
+    if (live === undefined) throw new Error('the upstream no longer offers echo');
     const lockPath = join(project, 'tools.lock.json');
     writeToolLock(lockPath, withPins(readToolLock(lockPath), [pinDefinition('fixture', live, 'operator', new Date())]));
     const reloaded = await runtime.reload();
