@@ -2,7 +2,7 @@ import { SCENARIO_NAMES, type ScenarioName } from './result.js';
 
 export interface BenchOptions {
   readonly only: readonly ScenarioName[];
-  /** Also run the durable HTTP scenario once more with the server under --cpu-prof. */
+  /** Also run the durable HTTP scenario once more with the server under --cpu-prof, and the MCP gateway under it. */
   readonly profile: boolean;
   /** Keep the temporary project copies (and profiles) instead of deleting them. */
   readonly keep: boolean;

@@ -1,4 +1,4 @@
-// `npm run bench [-- --only decision,inprocess,http,peer] [--profile] [--keep]`: measures the kernel
+// `npm run bench [-- --only decision,inprocess,http,peer,mcp] [--profile] [--keep]`: measures the kernel
 // on this machine, prints a table and writes bench/results/<timestamp>.json and latest.json.
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +9,7 @@ import type { ResultRow, ScenarioFailure, ScenarioName, ScenarioReport } from '.
 import { runDecisionLatency } from './scenarios/decision-latency.js';
 import { runHttpThroughput, DEFAULT_HTTP_PLAN } from './scenarios/http-throughput.js';
 import { runInProcessOverhead, DEFAULT_IN_PROCESS_PLAN } from './scenarios/in-process-overhead.js';
+import { runMcpRoundTrip, DEFAULT_MCP_PLAN } from './scenarios/mcp-round-trip.js';
 import { runPeerOverhead } from './scenarios/peer-overhead.js';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
@@ -21,6 +22,7 @@ const RUNNERS: Record<ScenarioName, ScenarioRunner> = {
   inprocess: (options) => runInProcessOverhead({ ...DEFAULT_IN_PROCESS_PLAN, keep: options.keep }),
   http: (options) => runHttpThroughput({ ...DEFAULT_HTTP_PLAN, profile: options.profile, keep: options.keep }),
   peer: () => runPeerOverhead(),
+  mcp: (options) => runMcpRoundTrip({ ...DEFAULT_MCP_PLAN, profile: options.profile, keep: options.keep }),
 };
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -82,23 +84,29 @@ async function main(argv: readonly string[]): Promise<number> {
   return failures.length === 0 ? 0 : 1;
 }
 
-/** When --profile was given, the server's top self-time functions during the durable load. */
+/** When --profile was given, the top self-time functions of the profiled servers. */
 function printProfiles(scenarios: readonly ScenarioReport[]): void {
-  const http = scenarios.find((scenario) => scenario.name === 'http');
-  const profiled = http?.details['profiledDurable'] as
-    | {
-        profile?: {
-          topFunctions: ReadonlyArray<{ functionName: string; location: string; selfMillis: number; percentOfBusy: number }>;
-          topAreas: ReadonlyArray<{ area: string; percentOfBusy: number }>;
-        };
-      }
-    | undefined;
-  if (profiled?.profile === undefined) return;
-  process.stdout.write('\nserver CPU profile during the durable HTTP load (self time, share of busy time):\n');
-  for (const entry of profiled.profile.topFunctions) {
-    process.stdout.write(`  ${entry.percentOfBusy.toFixed(1).padStart(5)}%  ${entry.functionName}  ${entry.location}\n`);
+  const profiled: Array<[string, unknown]> = [
+    ['server CPU profile during the durable HTTP load', scenarios.find((scenario) => scenario.name === 'http')?.details['profiledDurable']],
+    [
+      'MCP gateway CPU profile during the MCP round trips',
+      scenarios.find((scenario) => scenario.name === 'mcp')?.details['profiledInterlockHttp'],
+    ],
+  ];
+  for (const [title, details] of profiled) {
+    const profile = (details as { profile?: PrintedProfile } | undefined)?.profile;
+    if (profile === undefined) continue;
+    process.stdout.write(`\n${title} (self time, share of busy time):\n`);
+    for (const entry of profile.topFunctions) {
+      process.stdout.write(`  ${entry.percentOfBusy.toFixed(1).padStart(5)}%  ${entry.functionName}  ${entry.location}\n`);
+    }
+    process.stdout.write(`  by area: ${profile.topAreas.map((area) => `${area.area} ${area.percentOfBusy}%`).join(', ')}\n`);
   }
-  process.stdout.write(`  by area: ${profiled.profile.topAreas.map((area) => `${area.area} ${area.percentOfBusy}%`).join(', ')}\n`);
+}
+
+interface PrintedProfile {
+  readonly topFunctions: ReadonlyArray<{ functionName: string; location: string; selfMillis: number; percentOfBusy: number }>;
+  readonly topAreas: ReadonlyArray<{ area: string; percentOfBusy: number }>;
 }
 
 function secondsSince(started: bigint): number {

@@ -52,10 +52,15 @@ export function benchConfig(source: string, durability: 'durable' | 'relaxed'): 
   const document = parseDocument(source);
   document.setIn(['storage', 'durability'], durability);
   document.setIn(['logging'], { level: 'warn' });
-  const rate = () => ({ limit: UNREACHABLE, per: '1s' });
-  const caps = () => ({ toolCalls: UNREACHABLE, writes: UNREACHABLE, entities: UNREACHABLE });
-  document.setIn(['limits'], { rate: { perAgent: rate(), perTool: rate(), perTenant: rate() }, perRequest: caps(), perSession: caps() });
+  document.setIn(['limits'], unreachableLimits());
   if (document.errors.length > 0)
     throw new Error(`examples/refunds/interlock.yaml could not be rewritten: ${document.errors[0]?.message ?? ''}`);
   return document.toString();
+}
+
+/** Rate limits and caps that every call counts against and none reaches (see UNREACHABLE). */
+export function unreachableLimits(): Record<string, unknown> {
+  const rate = () => ({ limit: UNREACHABLE, per: '1s' });
+  const caps = () => ({ toolCalls: UNREACHABLE, writes: UNREACHABLE, entities: UNREACHABLE });
+  return { rate: { perAgent: rate(), perTool: rate(), perTenant: rate() }, perRequest: caps(), perSession: caps() };
 }
