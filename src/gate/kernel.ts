@@ -235,18 +235,21 @@ export class Kernel {
     // 9. execute. In durable mode the intent of a write is on disk before the side effect happens.
     if (contract.effect !== 'read' && deps.durability === 'durable') await deps.audit.flush();
     const executionStartedAt = performance.now();
-    const execution = await deps.executor.execute(contract, args, {
-      callId: state.callId,
-      traceId: state.traceId,
-      agentId: agent.agentId,
-      tenant: agent.tenant,
-      actingForUserId: principal.actingFor?.userId ?? null,
-      signal:
-        request.signal === undefined
-          ? AbortSignal.timeout(contract.timeoutMs + 1000)
-          : AbortSignal.any([request.signal, AbortSignal.timeout(contract.timeoutMs + 1000)]),
-      onProgress: request.onProgress,
-    });
+    const deadline = executionDeadline(contract.timeoutMs + 1000, request.signal);
+    let execution: Awaited<ReturnType<Executor['execute']>>;
+    try {
+      execution = await deps.executor.execute(contract, args, {
+        callId: state.callId,
+        traceId: state.traceId,
+        agentId: agent.agentId,
+        tenant: agent.tenant,
+        actingForUserId: principal.actingFor?.userId ?? null,
+        signal: deadline.signal,
+        onProgress: request.onProgress,
+      });
+    } finally {
+      deadline.dispose();
+    }
     // From here on the side effect may have happened: whatever goes wrong, the answer never says
     // "refused", and a write is never reported as safe to retry.
     const retryIsUnsafe = contract.effect !== 'read' && !contract.idempotent;
@@ -465,6 +468,27 @@ function jsonResult(result: unknown): unknown {
   } catch {
     return { unserialisableResult: true };
   }
+}
+
+/**
+ * The signal an execution runs under: aborted by the caller, or with a `TimeoutError` once the
+ * deadline passes. One controller and one timer, released as soon as the execution returns.
+ */
+function executionDeadline(timeoutMs: number, caller: AbortSignal | undefined): { signal: AbortSignal; dispose: () => void } {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new DOMException('the execution deadline passed', 'TimeoutError')), timeoutMs);
+  const forward = () => controller.abort(caller?.reason);
+  if (caller !== undefined) {
+    if (caller.aborted) forward();
+    else caller.addEventListener('abort', forward, { once: true });
+  }
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      clearTimeout(timer);
+      caller?.removeEventListener('abort', forward);
+    },
+  };
 }
 
 function round(milliseconds: number): number {

@@ -105,13 +105,13 @@ describe('interlock tools', () => {
     assert.equal(existsSync(join(project, 'tools.lock.json')), false, 'status never writes the lock');
   });
 
-  test('pin --all pins every offered tool at its live definition, prints the hashes and the restart hint', async () => {
+  test('pin --all pins every offered tool at its live definition, prints the hashes and the reload hint', async () => {
     const result = await tools('pin', '--all', '--by', 'tester');
     assert.equal(result.code, 0, result.stdout + result.stderr);
     const echoLine = /^pinned fix__echo (sha256:[0-9a-f]{64})$/m.exec(result.stdout);
     assert.ok(echoLine, result.stdout);
     assert.match(result.stdout, /^pinned fix__counter sha256:/m);
-    assert.match(result.stdout, /restarts/);
+    assert.match(result.stdout, /SIGHUP .* or a restart/);
     const lock = readLock(project);
     assert.equal(lock.tools['fix__echo']?.hash, echoLine[1]);
     assert.equal(lock.tools['fix__echo']?.pinnedBy, 'tester');
@@ -249,7 +249,7 @@ describe('interlock tools', () => {
     const unpinned = await tools('unpin', 'fix__echo', 'fix__retired', 'removed__old');
     assert.equal(unpinned.code, 0, unpinned.stdout + unpinned.stderr);
     assert.match(unpinned.stdout, /^unpinned fix__echo \(was sha256:[0-9a-f]{64}\)$/m);
-    assert.match(unpinned.stdout, /restarts/);
+    assert.match(unpinned.stdout, /SIGHUP .* or a restart/);
     const lock = readLock(project);
     assert.equal(Object.hasOwn(lock.tools, 'fix__echo'), false);
     assert.equal(Object.hasOwn(lock.tools, 'fix__retired'), false);
