@@ -277,6 +277,12 @@ export async function openRuntime(projectPath: string, options: RuntimeOptions =
     }, CHECKPOINT_INTERVAL_MS);
     checkpointTimer.unref();
 
+    const refuseReload = async (version: string | null, report: string): Promise<{ ok: false; report: string }> => {
+      audit.record({ type: 'policy.rejected', tenant: null, agent: null, traceId: null, callId: null, data: { version, report } });
+      await audit.flush();
+      return { ok: false, report };
+    };
+
     let closed = false;
     const runtime: Runtime = {
       project,
@@ -353,30 +359,9 @@ export async function openRuntime(projectPath: string, options: RuntimeOptions =
         } catch (error) {
           // A malformed lock file or a tool name clash: nothing changes.
           const report = error instanceof InterlockError ? `${error.code}: ${error.message}` : 'the tool lock could not be loaded';
-          audit.record({
-            type: 'policy.rejected',
-            tenant: null,
-            agent: null,
-            traceId: null,
-            callId: null,
-            data: { version: null, report },
-          });
-          await audit.flush();
-          return { ok: false, report };
+          return refuseReload(null, report);
         }
-        if (!built.ok) {
-          const report = formatBundleReport(built.report);
-          audit.record({
-            type: 'policy.rejected',
-            tenant: null,
-            agent: null,
-            traceId: null,
-            callId: null,
-            data: { version: built.report.version, report },
-          });
-          await audit.flush();
-          return { ok: false, report };
-        }
+        if (!built.ok) return refuseReload(built.report.version, formatBundleReport(built.report));
         const previous = current;
         current = built.governance;
         previous.drift.dispose();

@@ -77,7 +77,7 @@ describe('policy reload on SIGHUP', () => {
     const duringBroken = await postCall(server.url, globex, { ...LOOKUP });
     assert.equal(duringBroken.body.status, 'executed', 'the old bundle still decides');
     assert.equal((duringBroken.body['decision'] as { bundleVersion: string }).bundleVersion, originalVersion);
-    assert.match(server.stdout(), /policy bundle refused; the running bundle stays in force/);
+    assert.match(server.stdout(), /reload refused; the running policy bundle and tool lock stay in force/);
 
     // 2. A bundle whose own test cases fail is refused too.
     rmSync(brokenFile);

@@ -1,5 +1,6 @@
 import { loadProjectFile } from '../../config/load.js';
 import { openRuntime } from '../../runtime/open-runtime.js';
+import { reloadOnHangup } from '../reload-on-hangup.js';
 import { startStdioGateway, unknownAgent } from '../../mcp/stdio-door.js';
 import { InterlockError } from '../../errors/interlock-error.js';
 
@@ -38,16 +39,7 @@ export async function mcpStdio(options: McpOptions): Promise<void> {
       onToolsChanged: (listener) => runtime.onToolsChanged(listener),
       actingFor: process.env['INTERLOCK_ACTING_FOR'],
     });
-    // Like `serve`: SIGHUP reloads the policy bundle; a refused bundle leaves the running one in force.
-    process.on('SIGHUP', () => {
-      runtime
-        .reload()
-        .then((result) => {
-          if (result.ok) runtime.logger.info({ version: result.version }, 'policy bundle and tool lock reloaded');
-          else runtime.logger.error({ report: result.report }, 'policy bundle refused; the running bundle stays in force');
-        })
-        .catch(() => runtime.logger.error('policy reload failed'));
-    });
+    reloadOnHangup(runtime);
     const stop = () => void gateway.close();
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);

@@ -1,6 +1,7 @@
 import { relative, resolve } from 'node:path';
 import { buildServer } from '../../server/app.js';
 import { openRuntime, type Runtime } from '../../runtime/open-runtime.js';
+import { reloadOnHangup } from '../reload-on-hangup.js';
 
 export interface ServeOptions {
   readonly project: string;
@@ -53,16 +54,7 @@ export async function serve(options: ServeOptions): Promise<void> {
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGHUP', () => {
-    runtime
-      .reload()
-      .then((result) => {
-        if (result.ok) runtime.logger.info({ version: result.version }, 'policy bundle and tool lock reloaded');
-        else runtime.logger.error({ report: result.report }, 'policy bundle refused; the running bundle stays in force');
-      })
-      // A reload that fails (e.g. its audit event cannot be committed) must never take the server down.
-      .catch((error: unknown) => runtime.logger.error({ code: (error as { code?: unknown }).code ?? 'unknown' }, 'policy reload failed'));
-  });
+  reloadOnHangup(runtime);
 }
 
 /** What to try next, built from the project itself: its first agent, a read it may call, an operator. */
