@@ -27,14 +27,12 @@
  * {arg1, arg2} (with completion of arg1), test_prompt_with_embedded_resource {resourceUri},
  * test_prompt_with_image.
  */
-import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage } from 'node:http';
 import { pathToFileURL } from 'node:url';
 import { crc32, deflateSync } from 'node:zlib';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { hostStreamableHttp } from './streamable-http-host.js';
 import {
   CallToolRequestSchema,
   CompleteRequestSchema,
@@ -42,7 +40,6 @@ import {
   ElicitResultSchema,
   ErrorCode,
   GetPromptRequestSchema,
-  isInitializeRequest,
   ListPromptsRequestSchema,
   ListResourcesRequestSchema,
   ListResourceTemplatesRequestSchema,
@@ -488,13 +485,6 @@ async function runStdio(): Promise<void> {
   process.stdin.on('end', () => process.exit(0));
 }
 
-async function readBody(request: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  const body = Buffer.concat(chunks).toString('utf8');
-  return body === '' ? undefined : (JSON.parse(body) as unknown);
-}
-
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 /** A loopback server answers only to loopback Host and Origin names (DNS rebinding). */
@@ -511,57 +501,16 @@ function loopbackOnly(request: IncomingMessage): boolean {
 }
 
 function runHttp(port: number): void {
-  const sessions = new Map<string, StreamableHTTPServerTransport>();
-  const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
-    if (!(request.url ?? '').startsWith('/mcp')) {
-      response.writeHead(404).end();
-      return;
-    }
-    if (!loopbackOnly(request)) {
+  hostStreamableHttp({
+    port,
+    createServer: buildConformanceServer,
+    refuse: (request, response) => {
+      if (loopbackOnly(request)) return false;
       response.writeHead(403, { 'content-type': 'application/json' });
       response.end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message: 'Host or Origin is not loopback' }, id: null }));
-      return;
-    }
-    const sessionHeader = request.headers['mcp-session-id'];
-    const sessionId = typeof sessionHeader === 'string' ? sessionHeader : undefined;
-    const body = request.method === 'POST' ? await readBody(request) : undefined;
-    let transport = sessionId === undefined ? undefined : sessions.get(sessionId);
-    if (transport === undefined) {
-      if (sessionId !== undefined || request.method !== 'POST' || !isInitializeRequest(body)) {
-        response.writeHead(404, { 'content-type': 'application/json' });
-        response.end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32001, message: 'Session not found' }, id: null }));
-        return;
-      }
-      const created = new StreamableHTTPServerTransport({
-        sessionIdGenerator: () => randomUUID(),
-        onsessioninitialized: (id) => {
-          sessions.set(id, created);
-        },
-      });
-      created.onclose = () => {
-        if (created.sessionId !== undefined) sessions.delete(created.sessionId);
-      };
-      await buildConformanceServer().connect(created);
-      transport = created;
-    }
-    await transport.handleRequest(request, response, body);
-  };
-
-  const httpServer = createServer((request, response) => {
-    handle(request, response).catch(() => {
-      if (!response.headersSent) response.writeHead(500);
-      response.end();
-    });
+      return true;
+    },
   });
-  httpServer.listen(port, '127.0.0.1', () => {
-    process.stderr.write(`listening ${(httpServer.address() as AddressInfo).port}\n`);
-  });
-  const stop = (): void => {
-    httpServer.close();
-    process.exit(0);
-  };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
 }
 
 // Imported for its constants by the conformance run; started as a process, it serves.

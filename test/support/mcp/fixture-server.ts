@@ -28,17 +28,13 @@
  *   FIXTURE_HTTP_PORT         serve Streamable HTTP on this port (0: any); prints `listening <port>` on stderr.
  *   FIXTURE_REQUIRE_AUTH      HTTP only: the exact `Authorization` header value required, else 401.
  */
-import { randomUUID } from 'node:crypto';
 import { appendFileSync, readFileSync, unwatchFile, watchFile } from 'node:fs';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { hostStreamableHttp } from './streamable-http-host.js';
 import {
   CallToolRequestSchema,
   ErrorCode,
-  isInitializeRequest,
   ListToolsRequestSchema,
   McpError,
   type CallToolResult,
@@ -210,72 +206,22 @@ async function runStdio(): Promise<void> {
   process.stdin.on('end', () => process.exit(0));
 }
 
-async function readBody(request: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  const body = Buffer.concat(chunks).toString('utf8');
-  return body === '' ? undefined : (JSON.parse(body) as unknown);
-}
-
 async function runHttp(port: number): Promise<void> {
   const requiredAuth = env['FIXTURE_REQUIRE_AUTH'];
-  const sessions = new Map<string, StreamableHTTPServerTransport>();
   const delayMs = Number(env['FIXTURE_START_DELAY_MS'] ?? '0');
   if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
-
-  const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
-    if (!(request.url ?? '').startsWith('/mcp')) {
-      response.writeHead(404).end();
-      return;
-    }
-    if (requiredAuth !== undefined && requiredAuth !== '' && request.headers.authorization !== requiredAuth) {
+  hostStreamableHttp({
+    port,
+    createServer: () => buildServer('http'),
+    refuse: (request, response) => {
+      if (requiredAuth === undefined || requiredAuth === '' || request.headers.authorization === requiredAuth) return false;
       response.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'unauthorized' }));
-      return;
-    }
-    const sessionHeader = request.headers['mcp-session-id'];
-    const sessionId = typeof sessionHeader === 'string' ? sessionHeader : undefined;
-    const body = request.method === 'POST' ? await readBody(request) : undefined;
-    let transport = sessionId === undefined ? undefined : sessions.get(sessionId);
-    if (transport === undefined) {
-      if (sessionId !== undefined || request.method !== 'POST' || !isInitializeRequest(body)) {
-        response.writeHead(404, { 'content-type': 'application/json' });
-        response.end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32001, message: 'session not found' }, id: null }));
-        return;
-      }
-      const server = buildServer('http');
-      const created = new StreamableHTTPServerTransport({
-        sessionIdGenerator: () => randomUUID(),
-        onsessioninitialized: (id) => {
-          sessions.set(id, created);
-        },
-      });
-      created.onclose = () => {
-        if (created.sessionId !== undefined) sessions.delete(created.sessionId);
-        connected.delete(server);
-      };
-      connected.add(server);
-      await server.connect(created);
-      transport = created;
-    }
-    await transport.handleRequest(request, response, body);
-  };
-
-  const httpServer = createServer((request, response) => {
-    handle(request, response).catch(() => {
-      if (!response.headersSent) response.writeHead(500);
-      response.end();
-    });
+      return true;
+    },
+    onSessionOpened: (server) => connected.add(server),
+    onSessionClosed: (server) => connected.delete(server),
+    onStop: () => unwatchFile(descriptionFile ?? ''),
   });
-  httpServer.listen(port, '127.0.0.1', () => {
-    process.stderr.write(`listening ${(httpServer.address() as AddressInfo).port}\n`);
-  });
-  const stop = (): void => {
-    unwatchFile(descriptionFile ?? '');
-    httpServer.close();
-    process.exit(0);
-  };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
 }
 
 if (env['FIXTURE_LEAK_SECRET'] !== undefined && env['FIXTURE_SECRET'] !== undefined) {
