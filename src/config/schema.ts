@@ -151,6 +151,8 @@ const mcpSchema = z.strictObject({
   allowedOrigins: z.array(z.string().url()).default([]),
   /** Idle MCP sessions over HTTP are closed after this long. */
   sessionIdleTimeout: durationText.default('30m'),
+  /** Open HTTP sessions per agent; opening one more closes that agent's least recently used one. */
+  maxSessionsPerAgent: z.number().int().positive().max(10_000).default(32),
   servers: z.array(mcpServerSchema).default([]),
 });
 
@@ -263,6 +265,7 @@ export const projectSchema = z.strictObject({
     pinOnFirstStart: false,
     allowedOrigins: [],
     sessionIdleTimeout: '30m',
+    maxSessionsPerAgent: 32,
     servers: [],
   }),
   policy: z.strictObject({ bundle: z.string().min(1) }),

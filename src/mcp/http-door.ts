@@ -21,6 +21,8 @@ export interface McpHttpServices {
   /** Browser origins allowed besides none; any other Origin is refused. */
   readonly allowedOrigins: readonly string[];
   readonly sessionIdleTimeoutMs: number;
+  /** Opening one more session closes the agent's least recently used one, so no agent can hold unbounded state. */
+  readonly maxSessionsPerAgent: number;
 }
 
 interface HttpSession {
@@ -95,6 +97,11 @@ export function registerMcpRoutes(app: FastifyInstance, services: McpHttpService
         return void sendRpcError(reply, new InterlockError('MCP_SESSION_UNKNOWN', 'unknown or expired MCP session; initialize a new one'));
       }
     } else if (request.method === 'POST' && isInitialize(request.body)) {
+      const own = [...sessions.values()].filter((candidate) => candidate.agentId === agent.agentId);
+      if (own.length >= services.maxSessionsPerAgent) {
+        const oldest = own.reduce((least, candidate) => (candidate.lastSeen < least.lastSeen ? candidate : least));
+        await closeSession(oldest);
+      }
       session = openSession(agent, sessions, services.gateway);
     } else {
       return void sendRpcError(

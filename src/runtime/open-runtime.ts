@@ -404,6 +404,7 @@ export async function openRuntime(projectPath: string, options: RuntimeOptions =
           onToolsChanged: (listener: () => void) => runtime.onToolsChanged(listener),
           allowedOrigins: config.mcp.allowedOrigins,
           sessionIdleTimeoutMs: parseDuration(config.mcp.sessionIdleTimeout),
+          maxSessionsPerAgent: config.mcp.maxSessionsPerAgent,
         },
         async metrics() {
           return { contentType: metrics.registry.contentType, body: await metrics.registry.metrics() };
