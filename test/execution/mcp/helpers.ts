@@ -1,3 +1,5 @@
+import { strict as assert } from 'node:assert';
+import { after } from 'node:test';
 /**
  * Helpers for tests of upstream MCP connections: configs for the fixture server and the reference
  * servers, a logger whose lines are kept for inspection, and waits with generous time limits.
@@ -176,4 +178,15 @@ export async function startHttpFixture(
     });
   });
   return { url: `http://127.0.0.1:${listening}/mcp`, port: listening, child, stop };
+}
+
+/** Fails the file if any promise is left rejected without a handler (nothing here may crash the process). */
+export function failOnUnhandledRejections(): void {
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+  process.on('unhandledRejection', onUnhandled);
+  after(() => {
+    process.off('unhandledRejection', onUnhandled);
+    assert.deepEqual(unhandled, [], 'no promise may be left rejected without a handler');
+  });
 }

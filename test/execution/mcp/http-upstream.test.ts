@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import type { ToolDefinition } from '../../../src/drift/tool-definition.js';
 import type { ProgressUpdate } from '../../../src/execution/mcp/upstream.js';
 import {
@@ -14,15 +14,10 @@ import {
   tempDir,
   waitFor,
   waitForStatus,
+  failOnUnhandledRejections,
 } from './helpers.js';
 
-const unhandled: unknown[] = [];
-const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
-process.on('unhandledRejection', onUnhandled);
-after(() => {
-  process.off('unhandledRejection', onUnhandled);
-  assert.deepEqual(unhandled, [], 'no promise may be left rejected without a handler');
-});
+failOnUnhandledRejections();
 
 const TOKEN = 'Bearer http-upstream-token-93a1f0c2e7';
 

@@ -1,17 +1,20 @@
 import { strict as assert } from 'node:assert';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import type { ProgressUpdate } from '../../../src/execution/mcp/upstream.js';
-import { firstText, neverAborted, REPO_DIR, startUpstream, stdioConfig, tempDir, waitForStatus } from './helpers.js';
+import {
+  firstText,
+  neverAborted,
+  REPO_DIR,
+  startUpstream,
+  stdioConfig,
+  tempDir,
+  waitForStatus,
+  failOnUnhandledRejections,
+} from './helpers.js';
 
-const unhandled: unknown[] = [];
-const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
-process.on('unhandledRejection', onUnhandled);
-after(() => {
-  process.off('unhandledRejection', onUnhandled);
-  assert.deepEqual(unhandled, [], 'no promise may be left rejected without a handler');
-});
+failOnUnhandledRejections();
 
 const EVERYTHING = join(REPO_DIR, 'node_modules/@modelcontextprotocol/server-everything/dist/index.js');
 const MEMORY = join(REPO_DIR, 'node_modules/@modelcontextprotocol/server-memory/dist/index.js');

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { SecretResolver } from '../../../src/config/secrets.js';
 import { UpstreamPool } from '../../../src/execution/mcp/upstream-pool.js';
 import type { McpUpstream, UpstreamStatus } from '../../../src/execution/mcp/upstream.js';
@@ -16,15 +16,10 @@ import {
   tempDir,
   waitFor,
   waitForStatus,
+  failOnUnhandledRejections,
 } from './helpers.js';
 
-const unhandled: unknown[] = [];
-const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
-process.on('unhandledRejection', onUnhandled);
-after(() => {
-  process.off('unhandledRejection', onUnhandled);
-  assert.deepEqual(unhandled, [], 'no promise may be left rejected without a handler');
-});
+failOnUnhandledRejections();
 
 const SECRET = 'fixture-secret-value-4f9d2c71';
 
