@@ -9,6 +9,8 @@ export interface ExecutionContext {
   readonly agentId: string;
   readonly tenant: string;
   readonly actingForUserId: string | null;
+  /** The key a write runs under; HTTP upstreams receive it as the `Idempotency-Key` header. */
+  readonly idempotencyKey?: string | null | undefined;
   readonly signal: AbortSignal;
   /** Progress reported by the upstream while the call runs, for doors that can pass it on. */
   readonly onProgress?: ((update: ProgressUpdate) => void) | undefined;

@@ -1,5 +1,6 @@
 import { InterlockError } from '../errors/interlock-error.js';
 import type { OperationContract } from '../registry/contract.js';
+import { deadline } from './deadline.js';
 import type { ExecutionContext, ExecutionResult, Executor } from './executor.js';
 
 const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
@@ -36,6 +37,8 @@ export class HttpExecutor implements Executor {
       accept: 'application/json',
       'x-interlock-call-id': context.callId,
       'x-interlock-trace-id': context.traceId,
+      // The upstream can deduplicate too: the same key arrives with every attempt of the same write.
+      ...(context.idempotencyKey === undefined || context.idempotencyKey === null ? {} : { 'idempotency-key': context.idempotencyKey }),
     };
     for (const [name, reference] of Object.entries(binding.headerRefs)) headers[name.toLowerCase()] = this.#lookupSecret(reference);
     let body: string | undefined;
@@ -49,11 +52,26 @@ export class HttpExecutor implements Executor {
       body = JSON.stringify(rest);
     }
 
-    const signal = AbortSignal.any([context.signal, AbortSignal.timeout(contract.timeoutMs)]);
+    // The deadline covers the answer and its body; it is held until both are in.
+    const limit = deadline(context.signal, contract.timeoutMs);
+    try {
+      return await this.#send(contract, url, { method: binding.method, headers, body }, limit.signal);
+    } finally {
+      limit.dispose();
+    }
+  }
+
+  async #send(
+    contract: OperationContract,
+    url: URL,
+    request: { readonly method: string; readonly headers: Record<string, string>; readonly body: string | undefined },
+    signal: AbortSignal,
+  ): Promise<ExecutionResult> {
+    const { headers, body } = request;
     let response: Response;
     try {
       // Redirects are not followed: the injected credentials must reach the configured origin only.
-      const init = { method: binding.method, headers, signal, redirect: 'manual' as const };
+      const init = { method: request.method, headers, signal, redirect: 'manual' as const };
       response = await fetch(url, body === undefined ? init : { ...init, body });
     } catch (error) {
       const timedOut = error instanceof DOMException && (error.name === 'TimeoutError' || error.name === 'AbortError');

@@ -1,8 +1,13 @@
 import { Counter, Gauge, Histogram, Registry as MetricsRegistry, collectDefaultMetrics } from 'prom-client';
+import type { CircuitState } from '../execution/circuit-breaker.js';
+import type { ResilienceObserver } from '../execution/resilient-executor.js';
 import type { CallStatus, KernelObserver } from '../gate/ports.js';
 
-/** Prometheus metrics for the kernel, the audit log and the MCP gateway, on a registry of our own. */
-export class Metrics implements KernelObserver {
+/** Gauge values of `interlock_circuit_state`. */
+const CIRCUIT_STATE_VALUES: Readonly<Record<CircuitState, number>> = { closed: 0, half_open: 1, open: 2 };
+
+/** Prometheus metrics for the kernel, the audit log, the MCP gateway and upstream resilience, on a registry of our own. */
+export class Metrics implements KernelObserver, ResilienceObserver {
   readonly registry = new MetricsRegistry();
   readonly #calls: Counter<'status' | 'tool' | 'code'>;
   readonly #callDuration: Histogram<'status'>;
@@ -14,6 +19,9 @@ export class Metrics implements KernelObserver {
   readonly #quarantined: Gauge<'server'>;
   readonly #upstreamUp: Gauge<'server'>;
   readonly #upstreamRestarts: Counter<'server'>;
+  readonly #circuitState: Gauge<'upstream'>;
+  readonly #circuitOpened: Counter<'upstream'>;
+  readonly #executionRetries: Counter<'upstream'>;
 
   constructor(options: { defaultMetrics: boolean } = { defaultMetrics: true }) {
     if (options.defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'interlock_process_' });
@@ -76,6 +84,33 @@ export class Metrics implements KernelObserver {
       labelNames: ['server'],
       registers: [this.registry],
     });
+    this.#circuitState = new Gauge({
+      name: 'interlock_circuit_state',
+      help: 'Circuit breaker state per upstream: 0 closed, 1 half-open, 2 open.',
+      labelNames: ['upstream'],
+      registers: [this.registry],
+    });
+    this.#circuitOpened = new Counter({
+      name: 'interlock_circuit_opened_total',
+      help: 'Times the circuit breaker of an upstream opened (from closed, or again after a failed probe).',
+      labelNames: ['upstream'],
+      registers: [this.registry],
+    });
+    this.#executionRetries = new Counter({
+      name: 'interlock_execution_retries_total',
+      help: 'Further attempts sent to an upstream after a transient failure of a read or idempotent write.',
+      labelNames: ['upstream'],
+      registers: [this.registry],
+    });
+  }
+
+  circuitStateChanged(upstream: string, state: CircuitState): void {
+    this.#circuitState.set({ upstream }, CIRCUIT_STATE_VALUES[state]);
+    if (state === 'open') this.#circuitOpened.inc({ upstream });
+  }
+
+  retried(upstream: string): void {
+    this.#executionRetries.inc({ upstream });
   }
 
   callFinished(status: CallStatus, tool: string | null, errorCode: string | null, durationSeconds: number): void {

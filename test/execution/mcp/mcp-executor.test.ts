@@ -25,6 +25,12 @@ function contract(upstream: UpstreamBinding, timeoutMs = 10_000): OperationContr
     timeoutMs,
     tenants: null,
     upstream,
+
+    compensation: null,
+    dryRun: null,
+    statusCheck: null,
+    contentTrust: 'untrusted',
+    citations: 'optional',
   };
 }
 
