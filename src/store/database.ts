@@ -56,6 +56,102 @@ export interface CountersTable {
   expires_at: string;
 }
 
+/** One row per idempotency scope key: who claimed it, and the first outcome once known. */
+export interface IdempotencyRecordsTable {
+  scope_key: string;
+  tenant: string;
+  agent_id: string;
+  action_hash: string;
+  tool: string;
+  operation: string;
+  state: string;
+  call_id: string;
+  trace_id: string;
+  /** JSON text of the first outcome; null while running. */
+  outcome: string | null;
+  created_at: string;
+  updated_at: string;
+  expires_at: string;
+}
+
+export interface ApprovalsTable {
+  id: string;
+  tenant: string;
+  agent_id: string;
+  acting_for_user_id: string | null;
+  action_hash: string;
+  idempotency_key: string | null;
+  tool: string;
+  operation: string;
+  role: string;
+  quorum: number;
+  status: string;
+  created_at: string;
+  expires_at: string;
+  decided_at: string | null;
+  consumed_by_call: string | null;
+  /** JSON text. */
+  details: string;
+}
+
+/** One vote per approver and request: the primary key makes a second vote a no-op. */
+export interface ApprovalVotesTable {
+  approval_id: string;
+  approver: string;
+  decision: string;
+  comment: string;
+  at: string;
+}
+
+export interface ContainmentRulesTable {
+  id: string;
+  kind: string;
+  scope: string;
+  target: string;
+  mode: string | null;
+  reason: string;
+  set_by: string;
+  set_at: string;
+  /** Null while the rule is in force. */
+  lifted_at: string | null;
+  lifted_by: string | null;
+}
+
+/** One row (id = 1): bumped in the transaction of every rule change, so replicas can poll it. */
+export interface ContainmentVersionTable {
+  id: number;
+  version: number;
+}
+
+export interface PlansTable {
+  id: string;
+  tenant: string;
+  agent_id: string;
+  hash: string;
+  status: string;
+  /** JSON text. */
+  body: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface CompensationsTable {
+  call_id: string;
+  ordinal: number;
+  tenant: string;
+  agent_id: string;
+  trace_id: string;
+  session_id: string | null;
+  tool: string;
+  operation: string;
+  executed_at: string;
+  status: string;
+  /** JSON text of the compensating call; null when irreversible. */
+  compensation: string | null;
+  compensated_by_call: string | null;
+  updated_at: string;
+}
+
 export interface SchemaMigrationsTable {
   version: number;
   applied_at: string;
@@ -67,7 +163,29 @@ export interface Database {
   audit_checkpoints: AuditCheckpointsTable;
   revocations: RevocationsTable;
   counters: CountersTable;
+  idempotency_records: IdempotencyRecordsTable;
+  approvals: ApprovalsTable;
+  approval_votes: ApprovalVotesTable;
+  containment_rules: ContainmentRulesTable;
+  containment_version: ContainmentVersionTable;
+  plans: PlansTable;
+  compensations: CompensationsTable;
   schema_migrations: SchemaMigrationsTable;
+  session_content: SessionContentTable;
+}
+
+export interface SessionContentTable {
+  id: string;
+  tenant: string;
+  session_id: string;
+  origin: string;
+  trust: string;
+  source_id: string;
+  label: string;
+  at: string;
+  value_hashes: string;
+  injection_score: number;
+  signals: string;
 }
 
 /** The SQL dialect a statement is built for; the two stores differ only where this is consulted. */

@@ -4,9 +4,12 @@ import { InterlockError } from '../errors/interlock-error.js';
 import { chainDrafts, inChunks } from './chain-append.js';
 import type { Database } from './database.js';
 import { createMigrationsTable, pendingMigrations } from './migrations.js';
+import { containmentChannel, PostgresChangeListener } from './postgres-change-listener.js';
 import { insertAppliedMigration, insertAuditEvents, selectAppliedMigrations, selectHead, updateHead } from './queries.js';
+import { notifyContainmentChange } from './safe-execution-queries.js';
 import { SqlStore } from './sql-store.js';
 import type { AuditEventDraft, ChainLink, Durability, StoredAuditEvent } from './store.js';
+import { driveAsync, type TransactionBody } from './transaction.js';
 
 export interface PostgresStoreOptions {
   /** Connection URL; it never appears in an error message. */
@@ -35,6 +38,12 @@ export class PostgresStore extends SqlStore {
   private readonly database: Kysely<Database>;
   private readonly schema: string;
   private readonly durable: boolean;
+  /** Kept for the dedicated LISTEN connections, which cannot come from the pool. Never shown. */
+  private readonly url: string;
+  private readonly connectTimeoutMs: number;
+  private readonly containmentChannel: string;
+  private readonly changeListeners = new Set<PostgresChangeListener>();
+  private listenersClosed = false;
 
   constructor(options: PostgresStoreOptions) {
     if (!SCHEMA_NAME.test(options.schema)) {
@@ -65,6 +74,9 @@ export class PostgresStore extends SqlStore {
     this.database = database;
     this.schema = options.schema;
     this.durable = options.durability === 'durable';
+    this.url = options.url;
+    this.connectTimeoutMs = options.connectTimeoutMs ?? 5000;
+    this.containmentChannel = containmentChannel(options.schema);
   }
 
   protected override async execute<Row>(query: Compilable<Row>): Promise<Row[]> {
@@ -81,6 +93,44 @@ export class PostgresStore extends SqlStore {
     return this.database.transaction().execute(async (transaction) => {
       await sql`set local synchronous_commit to off`.execute(transaction);
       return (await transaction.executeQuery(query)).rows;
+    });
+  }
+
+  /** READ COMMITTED, as every connection: bodies that race on a row lock it (select ... for update) first. */
+  protected override transact<Result>(body: TransactionBody<Result>): Promise<Result> {
+    return this.database.transaction().execute((transaction) =>
+      driveAsync(body, async (step) => {
+        const result = await transaction.executeQuery(step.query);
+        return step.kind === 'rows' ? result.rows : Number(result.numAffectedRows ?? 0);
+      }),
+    );
+  }
+
+  /** Queued in the changing transaction, so listeners hear of the change only once it has committed. */
+  protected override containmentNotice(version: number) {
+    return notifyContainmentChange(this.queries, this.containmentChannel, version);
+  }
+
+  override listenForContainmentChanges(listener: () => void): Promise<(() => Promise<void>) | null> {
+    return this.guard('listen for containment changes', async () => {
+      const changeListener = await PostgresChangeListener.start({
+        url: this.url,
+        channel: this.containmentChannel,
+        connectTimeoutMs: this.connectTimeoutMs,
+        onChange: listener,
+      });
+      if (this.listenersClosed) {
+        // The store closed while the connection was opening.
+        await changeListener.stop();
+        throw new InterlockError('STORE_UNAVAILABLE', 'The postgres store is closed (listen for containment changes).', {
+          operation: 'listen for containment changes',
+        });
+      }
+      this.changeListeners.add(changeListener);
+      return async () => {
+        this.changeListeners.delete(changeListener);
+        await changeListener.stop();
+      };
     });
   }
 
@@ -112,6 +162,10 @@ export class PostgresStore extends SqlStore {
   }
 
   protected override async closeConnections(): Promise<void> {
+    this.listenersClosed = true;
+    const listeners = [...this.changeListeners];
+    this.changeListeners.clear();
+    await Promise.all(listeners.map((changeListener) => changeListener.stop()));
     await this.database.destroy();
   }
 

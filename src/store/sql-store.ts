@@ -5,6 +5,7 @@
  */
 import type { Compilable, CompiledQuery } from 'kysely';
 import { InterlockError } from '../errors/interlock-error.js';
+import { insertSessionContent, selectSessionContent, toSessionContentRecord } from './session-ledger-queries.js';
 import {
   deleteExpiredCounters,
   insertCheckpoint,
@@ -27,11 +28,14 @@ import type {
   Checkpoint,
   CounterIncrement,
   Revocation,
+  SessionContentRecord,
   Store,
   StoredAuditEvent,
 } from './store.js';
+import { SqlRetrievalStore } from './sql-retrieval-store.js';
+import { requireCount } from './store-arguments.js';
 
-export abstract class SqlStore implements Store {
+export abstract class SqlStore extends SqlRetrievalStore implements Store {
   private closing: Promise<void> | undefined;
   private revocationTemplate: CompiledQuery<{ revoked: unknown }> | null = null;
 
@@ -39,12 +43,14 @@ export abstract class SqlStore implements Store {
     readonly driver: 'sqlite' | 'postgres',
     /** Builds statements in this store's dialect. */
     protected readonly queries: QueryBuilder,
-  ) {}
+  ) {
+    super();
+  }
 
   /** Runs one statement on its own (autocommit) and returns its rows. */
-  protected abstract execute<Row>(query: Compilable<Row>): Promise<Row[]>;
+  protected abstract override execute<Row>(query: Compilable<Row>): Promise<Row[]>;
   /** Runs one statement that returns no rows (autocommit) and reports how many rows it changed. */
-  protected abstract executeChange(query: Compilable): Promise<number>;
+  protected abstract override executeChange(query: Compilable): Promise<number>;
   /** Appends under the engine's write lock: read head, chain the drafts, insert, move the head. */
   protected abstract appendChain(drafts: readonly AuditEventDraft[], link: ChainLink): Promise<StoredAuditEvent[]>;
   /** Applies pending migrations under a lock that other processes and replicas also take. */
@@ -158,6 +164,24 @@ export abstract class SqlStore implements Store {
     });
   }
 
+  appendSessionContent(record: SessionContentRecord): Promise<void> {
+    return this.guard('record session content', async () => {
+      if (!Number.isSafeInteger(record.injectionScore) || record.injectionScore < 0 || record.injectionScore > 100) {
+        throw new InterlockError('REQUEST_INVALID', 'An injection score is a whole number from 0 to 100.');
+      }
+      await this.executeChange(insertSessionContent(this.queries, record));
+    });
+  }
+
+  listSessionContent(tenant: string, sessionId: string, limit: number): Promise<SessionContentRecord[]> {
+    return this.guard('list session content', async () => {
+      requireCount('limit', limit);
+      if (limit === 0) return [];
+      const rows = await this.execute(selectSessionContent(this.queries, tenant, sessionId, limit));
+      return rows.map(toSessionContentRecord).reverse();
+    });
+  }
+
   purgeExpiredCounters(now: string): Promise<number> {
     return this.guard('purge expired counters', async () => {
       return this.executeChange(deleteExpiredCounters(this.queries, now));
@@ -186,7 +210,7 @@ export abstract class SqlStore implements Store {
   }
 
   /** Runs an operation unless the store is closed, turning driver errors into STORE_UNAVAILABLE. */
-  protected async guard<Result>(operation: string, work: () => Promise<Result>): Promise<Result> {
+  protected override async guard<Result>(operation: string, work: () => Promise<Result>): Promise<Result> {
     if (this.closing !== undefined) {
       throw new InterlockError('STORE_UNAVAILABLE', `The ${this.driver} store is closed (${operation}).`, { operation });
     }
@@ -207,9 +231,3 @@ export abstract class SqlStore implements Store {
 const TOKEN_MARKER = '\u0000token-id-marker';
 const AGENT_MARKER = '\u0000agent-id-marker';
 const ISSUED_AT_MARKER = -987_654_321;
-
-function requireCount(name: string, value: number): void {
-  if (!Number.isSafeInteger(value) || value < 0) {
-    throw new InterlockError('REQUEST_INVALID', `${name} must be a whole number, zero or more.`, { [name]: value });
-  }
-}

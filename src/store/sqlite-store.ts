@@ -10,6 +10,7 @@ import { createSqliteQueryBuilder } from './sqlite-query-builder.js';
 import { SqliteCheckpointer } from './sqlite-checkpointer.js';
 import { SqlStore } from './sql-store.js';
 import type { AuditEventDraft, ChainLink, Durability, StoredAuditEvent } from './store.js';
+import { driveSync, type TransactionBody } from './transaction.js';
 
 export interface SqliteStoreOptions {
   /** Database file; its directory is created when missing. */
@@ -21,6 +22,7 @@ export interface SqliteStoreOptions {
 }
 
 type AppendTransaction = BetterSqlite3.Transaction<(drafts: readonly AuditEventDraft[], link: ChainLink) => StoredAuditEvent[]>;
+type WriteTransaction = BetterSqlite3.Transaction<(work: () => unknown) => unknown>;
 
 /** Prepared statements kept; distinct texts come mostly from batch sizes, so the set stays small. */
 const STATEMENT_CACHE_SIZE = 128;
@@ -36,6 +38,8 @@ export class SqliteStore extends SqlStore {
   private readonly durable: boolean;
   /** Prepared on first use: the tables exist only after migrations. */
   private appendTransaction: AppendTransaction | null = null;
+  /** Runs any synchronous work between BEGIN IMMEDIATE and COMMIT (ROLLBACK when it throws). */
+  private readonly writeTransaction: WriteTransaction;
   private checkpointer: SqliteCheckpointer | null = null;
   private readonly path: string;
 
@@ -44,6 +48,7 @@ export class SqliteStore extends SqlStore {
     this.connection = openConnection(options);
     this.durable = options.durability === 'durable';
     this.path = options.path;
+    this.writeTransaction = this.connection.transaction((work: () => unknown) => work());
   }
 
   protected override async execute<Row>(query: Compilable<Row>): Promise<Row[]> {
@@ -71,6 +76,17 @@ export class SqliteStore extends SqlStore {
   protected override async appendChain(drafts: readonly AuditEventDraft[], link: ChainLink): Promise<StoredAuditEvent[]> {
     this.appendTransaction ??= this.buildAppendTransaction();
     return this.appendTransaction.immediate(drafts, link);
+  }
+
+  /**
+   * The body runs synchronously from BEGIN IMMEDIATE to COMMIT: it never yields to the event loop,
+   * so no other call of this process slips a statement into it, and other processes queue on the
+   * file's write lock. The commit is synced in durable mode like any other.
+   */
+  protected override async transact<Result>(body: TransactionBody<Result>): Promise<Result> {
+    return this.writeTransaction.immediate(() =>
+      driveSync(body, (step) => (step.kind === 'rows' ? this.all(step.query) : this.run(step.query))),
+    ) as Result;
   }
 
   /**

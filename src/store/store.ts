@@ -68,7 +68,7 @@ export interface CounterIncrement {
   readonly expiresAt: string;
 }
 
-export interface Store {
+export interface Store extends SafeExecutionStore, SessionLedgerStore, RetrievalStore {
   readonly driver: 'sqlite' | 'postgres';
   /** Creates or upgrades tables; safe to call on every start and from several replicas. */
   migrate(): Promise<void>;
@@ -97,4 +97,370 @@ export interface Store {
   incrementCounters(increments: readonly CounterIncrement[]): Promise<number[]>;
   /** Deletes counters past their expiry; returns how many. */
   purgeExpiredCounters(now: string): Promise<number>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Safe execution: idempotency records, approvals, containment (kill switches and modes), plans and
+// compensations. Each change that others must see at once is a single atomic statement, so two
+// replicas (or two processes on one SQLite file) can race on the same row and stay correct.
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * `running`: claimed by a call that is executing (or was, when its process died);
+ * `completed`: the outcome is known and stored; `unknown`: the upstream may or may not have acted.
+ */
+export type IdempotencyState = 'running' | 'completed' | 'unknown';
+
+export interface IdempotencyRecord {
+  /** `tenant/agent/key`: keys are scoped to the agent that sent them. */
+  readonly scopeKey: string;
+  readonly tenant: string;
+  readonly agentId: string;
+  /** SHA-256 of the canonical action (tool, operation, arguments, acting-for user, agent). */
+  readonly actionHash: string;
+  readonly tool: string;
+  readonly operation: string;
+  readonly state: IdempotencyState;
+  /** The call that claimed the key and executed (or tried to). */
+  readonly callId: string;
+  readonly traceId: string;
+  /** JSON text of the first outcome (a CallOutcome); null while running. */
+  readonly outcome: string | null;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly expiresAt: string;
+}
+
+export type ApprovalStatus = 'pending' | 'approved' | 'denied' | 'expired' | 'consumed';
+
+export interface ApprovalRecord {
+  readonly id: string;
+  readonly tenant: string;
+  readonly agentId: string;
+  /** The user the agent acts for, if any: they may not approve their own agent's action. */
+  readonly actingForUserId: string | null;
+  readonly actionHash: string;
+  readonly idempotencyKey: string | null;
+  readonly tool: string;
+  readonly operation: string;
+  readonly role: string;
+  readonly quorum: number;
+  readonly status: ApprovalStatus;
+  readonly createdAt: string;
+  readonly expiresAt: string;
+  /** When the status last changed (decided, expired, consumed). */
+  readonly decidedAt: string | null;
+  /** The call that executed under this approval. */
+  readonly consumedByCall: string | null;
+  /** JSON text: arguments (redacted), reasons, policy ids, bundle version, evidence, dry-run summary, trace and session ids. */
+  readonly details: string;
+}
+
+export interface ApprovalVote {
+  readonly approvalId: string;
+  readonly approver: string;
+  readonly decision: 'approve' | 'deny';
+  readonly comment: string;
+  readonly at: string;
+}
+
+export interface ApprovalFilter {
+  readonly tenants?: readonly string[];
+  readonly status?: ApprovalStatus;
+  readonly agentId?: string;
+  readonly limit: number;
+}
+
+export type ContainmentKind = 'kill' | 'mode';
+/** What a rule covers; `fleet` has the target `*`. */
+export type ContainmentScope = 'fleet' | 'tenant' | 'agent' | 'session' | 'tool' | 'operation';
+export type SessionMode = 'normal' | 'elevated' | 'read_only' | 'locked';
+
+export interface ContainmentRule {
+  readonly id: string;
+  readonly kind: ContainmentKind;
+  readonly scope: ContainmentScope;
+  /**
+   * `*` for fleet; `tenant` for a tenant; `tenant/agent` for an agent; `tenant/session` for a
+   * session; `tenant/tool` or `*\/tool` for a tool; `tenant/tool.operation` or `*\/tool.operation`.
+   */
+  readonly target: string;
+  /** Mode rules only; null for kill switches. */
+  readonly mode: SessionMode | null;
+  readonly reason: string;
+  readonly setBy: string;
+  readonly setAt: string;
+  readonly liftedAt: string | null;
+  readonly liftedBy: string | null;
+}
+
+export type PlanStatus = 'proposed' | 'blocked' | 'executing' | 'executed' | 'failed';
+
+export interface PlanRecord {
+  readonly id: string;
+  readonly tenant: string;
+  readonly agentId: string;
+  /** SHA-256 of the canonical plan body: what was proposed is what runs. */
+  readonly hash: string;
+  readonly status: PlanStatus;
+  /** JSON text of the plan (steps, decisions, blast radius, approvals, results). */
+  readonly body: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+/**
+ * `pending`: can be compensated; `compensated`: its compensation executed; `irreversible`: the
+ * operation declares no compensation; `quarantined`: marked for human review.
+ */
+export type CompensationStatus = 'pending' | 'compensated' | 'irreversible' | 'quarantined';
+
+export interface CompensationRecord {
+  /** The original call. */
+  readonly callId: string;
+  /** Orders the calls of one trace, session or agent (monotonic per process, then by time). */
+  readonly ordinal: number;
+  readonly tenant: string;
+  readonly agentId: string;
+  readonly traceId: string;
+  readonly sessionId: string | null;
+  readonly tool: string;
+  readonly operation: string;
+  readonly executedAt: string;
+  readonly status: CompensationStatus;
+  /** JSON text: `{ tool, operation, arguments }` of the compensating call, or null when irreversible. */
+  readonly compensation: string | null;
+  /** The call that compensated it, once done. */
+  readonly compensatedByCall: string | null;
+  readonly updatedAt: string;
+}
+
+export interface CompensationFilter {
+  readonly tenant?: string;
+  readonly traceId?: string;
+  readonly sessionId?: string;
+  readonly agentId?: string;
+  /** ISO timestamp, inclusive. */
+  readonly since?: string;
+  readonly limit: number;
+}
+
+/** The safe-execution half of the store (implemented by both engines; see test/store/contract.ts). */
+export interface SafeExecutionStore {
+  /**
+   * Inserts the record (state `running`) unless one exists for its scope key. Returns null when
+   * this caller now owns the key, or the existing record otherwise. Durable before it resolves.
+   * A `completed` record whose expiry is at or before the claim's `createdAt` counts as absent and
+   * is replaced; a `running` or `unknown` one is never taken over, however old.
+   */
+  claimIdempotencyKey(record: IdempotencyRecord): Promise<IdempotencyRecord | null>;
+  getIdempotencyRecord(scopeKey: string): Promise<IdempotencyRecord | null>;
+  /**
+   * Stores the outcome of the owning call (`completed` or `unknown`). Only the owner (callId) can
+   * finish it; a `completed` outcome is final, an `unknown` one can still be settled. Otherwise a no-op.
+   */
+  finishIdempotencyKey(scopeKey: string, callId: string, state: 'completed' | 'unknown', outcome: string, at: string): Promise<void>;
+  /** Drops a claim whose call never reached the upstream (refused before execution). Only the owner can, while it is `running`. */
+  releaseIdempotencyKey(scopeKey: string, callId: string): Promise<void>;
+  /** Records left `unknown` or `running` before `olderThan`, for operators to resolve. */
+  listUnresolvedIdempotency(tenants: readonly string[] | undefined, olderThan: string, limit: number): Promise<IdempotencyRecord[]>;
+  /** Deletes `completed` records whose expiry is at or before `now`; `running` and `unknown` ones wait for an operator. */
+  purgeExpiredIdempotency(now: string): Promise<number>;
+
+  insertApproval(record: ApprovalRecord): Promise<void>;
+  getApproval(id: string): Promise<ApprovalRecord | null>;
+  /** The newest approval of this agent for this exact action, or with this idempotency key, not yet consumed. */
+  findOpenApproval(tenant: string, agentId: string, actionHash: string, idempotencyKey: string | null): Promise<ApprovalRecord | null>;
+  listApprovals(filter: ApprovalFilter): Promise<ApprovalRecord[]>;
+  /**
+   * Records one approver's vote (a second vote by the same approver is ignored) and moves the
+   * request: any deny → `denied`; approvals reaching the quorum → `approved`. Only while `pending`
+   * and not expired at `at`. Returns the record after the vote. A vote at or after `expiresAt`
+   * records nothing and moves a pending request to `expired`; a vote on a request that is not
+   * pending records nothing and returns it unchanged; null when there is no such request.
+   */
+  voteOnApproval(vote: ApprovalVote): Promise<ApprovalRecord | null>;
+  listApprovalVotes(approvalId: string): Promise<ApprovalVote[]>;
+  /** `pending` past its expiry → `expired`. Returns how many changed. */
+  expireApprovals(now: string): Promise<number>;
+  /** `approved` → `consumed` by this call, atomically: true for exactly one caller. */
+  consumeApproval(id: string, callId: string, at: string): Promise<boolean>;
+
+  /** Adds a rule and bumps the containment version (PostgreSQL also notifies listening replicas). */
+  insertContainmentRule(rule: ContainmentRule): Promise<void>;
+  /** Lifts every active rule of this kind, scope and target; returns how many. Bumps the version. */
+  liftContainmentRules(kind: ContainmentKind, scope: ContainmentScope, target: string, by: string, at: string): Promise<number>;
+  listActiveContainmentRules(): Promise<ContainmentRule[]>;
+  /** Changes whenever a rule is added or lifted; cheap to poll. */
+  containmentVersion(): Promise<number>;
+  /**
+   * Calls `listener` when another connection changes containment (PostgreSQL LISTEN/NOTIFY), and
+   * once after each reconnection of the listening connection (changes may have been missed).
+   * Returns a function that stops listening, or null when the engine has no notifications. Rejects
+   * when the first connection cannot be opened; closing the store stops its listeners.
+   */
+  listenForContainmentChanges(listener: () => void): Promise<(() => Promise<void>) | null>;
+
+  insertPlan(plan: PlanRecord): Promise<void>;
+  getPlan(id: string): Promise<PlanRecord | null>;
+  /** Moves a plan from one status to another; false when it was not in `from` (someone else moved it). */
+  updatePlan(id: string, from: PlanStatus, to: PlanStatus, body: string, at: string): Promise<boolean>;
+
+  insertCompensation(record: CompensationRecord): Promise<void>;
+  /** Matching records, newest first (the order compensations run in). */
+  listCompensations(filter: CompensationFilter): Promise<CompensationRecord[]>;
+  /** Moves a record from `pending` (or `irreversible` for quarantine) to the new status; false when it was not there. */
+  updateCompensation(
+    callId: string,
+    from: CompensationStatus,
+    to: CompensationStatus,
+    compensatedByCall: string | null,
+    at: string,
+  ): Promise<boolean>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Session ledger: what entered each session, where it came from and how far it is trusted. Values
+// are kept as keyed hashes of normalised identifiers, never as the content itself.
+// ---------------------------------------------------------------------------------------------
+
+export interface SessionContentRecord {
+  readonly id: string;
+  readonly tenant: string;
+  readonly sessionId: string;
+  /** `user`, `operator`, `tool`, `retrieval`, `web`, `email`, ... */
+  readonly origin: string;
+  readonly trust: 'trusted' | 'untrusted';
+  /** What it came from: `tool.operation`, a source id, a message id. */
+  readonly sourceId: string;
+  readonly label: string;
+  readonly at: string;
+  /** JSON array of value hashes (see risk/taint). */
+  readonly values: string;
+  /** 0..100. */
+  readonly injectionScore: number;
+  /** JSON array of signal names. */
+  readonly signals: string;
+}
+
+export interface SessionLedgerStore {
+  appendSessionContent(record: SessionContentRecord): Promise<void>;
+  /** The session's entries, oldest first, at most `limit` (the newest ones when there are more). */
+  listSessionContent(tenant: string, sessionId: string, limit: number): Promise<SessionContentRecord[]>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Governed retrieval: chunks of ingested documents with their provenance, full-text search over
+// them, source quarantines, and the citations each retrieval handed out (so a later call can prove
+// what it cites was retrieved in its own trace).
+// ---------------------------------------------------------------------------------------------
+
+/** One chunk of an ingested document, with the provenance it was ingested under. */
+export interface ChunkRecord {
+  /** Derived from source, document, version, position and content: the same chunk keeps its id. */
+  readonly chunkId: string;
+  readonly tenant: string;
+  readonly sourceId: string;
+  readonly owner: string;
+  readonly documentId: string;
+  readonly documentVersion: string;
+  readonly documentTitle: string;
+  /** Position in the document, from 0. */
+  readonly ordinal: number;
+  /** The source's classification and trust when the chunk was ingested. */
+  readonly classification: string;
+  readonly trust: string;
+  /** When the content was last known current: freshness is measured from here. */
+  readonly updatedAt: string;
+  readonly ingestedAt: string;
+  /** `sha256:` and the hex SHA-256 of `text` as stored. */
+  readonly contentHash: string;
+  readonly text: string;
+  /** JSON text: what was removed before storing, as `[{ kind, count }]` (never the values). */
+  readonly redactions: string;
+}
+
+export interface ChunkSearch {
+  readonly tenant: string;
+  /**
+   * The sources to search. Chunks of a source updated before its `staleBefore` are left out (its
+   * freshness response is to exclude stale chunks); null keeps them.
+   */
+  readonly sources: ReadonlyArray<{ readonly id: string; readonly staleBefore: string | null }>;
+  /** Words to match, already normalised (letters and digits only). */
+  readonly terms: readonly string[];
+  /** `all`: every term must occur; `any`: at least one. */
+  readonly match: 'all' | 'any';
+  readonly limit: number;
+}
+
+/** A matching chunk; `score` is higher for better matches and comparable only within one engine. */
+export interface ChunkHit extends ChunkRecord {
+  readonly score: number;
+}
+
+export interface SourceQuarantine {
+  readonly id: string;
+  readonly sourceId: string;
+  readonly tenant: string;
+  readonly reason: string;
+  readonly setBy: string;
+  readonly setAt: string;
+  readonly liftedAt: string | null;
+  readonly liftedBy: string | null;
+}
+
+/** One chunk handed out by one retrieval, under the citation id it was given. */
+export interface CitationRecord {
+  readonly retrievalId: string;
+  readonly citationId: string;
+  readonly traceId: string;
+  readonly tenant: string;
+  readonly agentId: string;
+  readonly sessionId: string | null;
+  readonly chunkId: string;
+  readonly sourceId: string;
+  readonly documentId: string;
+  readonly documentVersion: string;
+  readonly contentHash: string;
+  readonly updatedAt: string;
+  /** Older than its source's freshness budget when it was retrieved. */
+  readonly stale: boolean;
+  readonly retrievedAt: string;
+}
+
+/** A citation as read back, with whether its source is quarantined now. */
+export interface StoredCitation extends CitationRecord {
+  readonly quarantined: boolean;
+}
+
+export interface SourceStats {
+  readonly sourceId: string;
+  readonly documents: number;
+  readonly chunks: number;
+  readonly lastIngestedAt: string | null;
+}
+
+/** The retrieval half of the store (implemented by both engines; see test/retrieval/store-contract.ts). */
+export interface RetrievalStore {
+  /**
+   * Replaces every chunk of the document (whatever its version) by these, atomically: a search sees
+   * the old chunks or the new ones, never a mix. Returns how many chunks were removed.
+   */
+  replaceDocumentChunks(sourceId: string, documentId: string, chunks: readonly ChunkRecord[]): Promise<number>;
+  /** Full-text search (SQLite FTS5, PostgreSQL tsvector): best matches first, never a quarantined source. */
+  searchChunks(search: ChunkSearch): Promise<ChunkHit[]>;
+  sourceStats(sourceIds: readonly string[]): Promise<SourceStats[]>;
+  insertSourceQuarantine(quarantine: SourceQuarantine): Promise<void>;
+  /** Lifts every active quarantine of the source; returns how many. */
+  liftSourceQuarantines(sourceId: string, by: string, at: string): Promise<number>;
+  listActiveSourceQuarantines(): Promise<SourceQuarantine[]>;
+  insertCitations(citations: readonly CitationRecord[]): Promise<void>;
+  /** Citations handed out in the trace (of this tenant), oldest first. */
+  listCitations(traceId: string, tenant: string): Promise<StoredCitation[]>;
+  /**
+   * `call.completed` audit events of the traces in which chunks of the source were retrieved, recorded
+   * at or after the first such retrieval in that trace, oldest first.
+   */
+  listInfluencedCalls(sourceId: string, tenant: string, limit: number): Promise<StoredAuditEvent[]>;
 }

@@ -9,6 +9,8 @@ import { isInterlockError } from '../../src/errors/interlock-error.js';
 import { GENESIS_HASH } from '../../src/store/chain-append.js';
 import type { SqlStore } from '../../src/store/sql-store.js';
 import type { AuditEventDraft, ChainLink, Durability, Store, StoredAuditEvent } from '../../src/store/store.js';
+import { safeExecutionContract } from './safe-execution-contract.js';
+import { sessionLedgerContract } from './session-ledger-contract.js';
 
 export interface StoreUnderTest {
   /** A store on a fresh, empty database; not yet migrated. */
@@ -563,6 +565,9 @@ export function storeContract(name: string, makeStore: MakeStore): void {
       });
     });
   });
+
+  safeExecutionContract(name, makeStore);
+  sessionLedgerContract(name, makeStore);
 }
 
 function pickDraft(event: StoredAuditEvent | undefined): AuditEventDraft {

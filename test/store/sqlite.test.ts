@@ -8,7 +8,16 @@ import { after, describe, test } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
 import { isInterlockError } from '../../src/errors/interlock-error.js';
 import { openStore } from '../../src/store/open-store.js';
+import { MIGRATIONS } from '../../src/store/migrations.js';
 import { selectAuditEvents, selectRevoked } from '../../src/store/queries.js';
+import {
+  deleteExpiredIdempotency,
+  expirePendingApprovals,
+  selectActiveContainmentRules,
+  selectCompensations,
+  selectOpenApproval,
+  selectUnresolvedIdempotency,
+} from '../../src/store/safe-execution-queries.js';
 import { createSqliteQueryBuilder } from '../../src/store/sqlite-query-builder.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import type { SqlStore } from '../../src/store/sql-store.js';
@@ -69,7 +78,10 @@ describe('sqlite store specifics', () => {
       try {
         assert.equal(inspector.pragma('journal_mode', { simple: true }), 'wal');
         const versions = inspector.prepare('select version from schema_migrations').all();
-        assert.deepEqual(versions, [{ version: 1 }]);
+        assert.deepEqual(
+          versions,
+          MIGRATIONS.map((migration) => ({ version: migration.version })),
+        );
       } finally {
         inspector.close();
       }
@@ -104,6 +116,64 @@ describe('sqlite store specifics', () => {
         inspector.close();
       }
     })();
+  });
+
+  test('safe-execution lookups are answered from indexes', async () => {
+    const path = freshPath();
+    const store = new SqliteStore({ path, durability: 'relaxed' });
+    await store.migrate();
+    await store.close();
+    const inspector = new BetterSqlite3(path, { readonly: true });
+    const queries = createSqliteQueryBuilder();
+    const plan = (compiled: { sql: string; parameters: readonly unknown[] }) =>
+      inspector
+        .prepare(`explain query plan ${compiled.sql}`)
+        .all(...compiled.parameters)
+        .map((row) => (row as { detail: string }).detail)
+        .join('\n');
+    try {
+      const open = plan(selectOpenApproval(queries, 't', 'a', 'hash', 'key').compile());
+      assert.match(open, /INDEX approvals_action_idx/);
+      assert.match(open, /INDEX approvals_idempotency_idx/);
+      assert.match(plan(selectOpenApproval(queries, 't', 'a', 'hash', null).compile()), /INDEX approvals_action_idx/);
+      assert.match(plan(expirePendingApprovals(queries, 'now').compile()), /INDEX approvals_status_idx/);
+      assert.match(plan(selectUnresolvedIdempotency(queries, undefined, 'now', 10).compile()), /INDEX idempotency_records_state_idx/);
+      assert.match(plan(deleteExpiredIdempotency(queries, 'now').compile()), /INDEX idempotency_records_(expires|state)_idx/);
+      assert.match(plan(selectActiveContainmentRules(queries).compile()), /INDEX containment_rules_lifted_idx/);
+      assert.match(plan(selectCompensations(queries, { traceId: 't', limit: 10 }).compile()), /INDEX compensations_trace_idx/);
+      assert.match(plan(selectCompensations(queries, { sessionId: 's', limit: 10 }).compile()), /INDEX compensations_session_idx/);
+      assert.match(
+        plan(selectCompensations(queries, { agentId: 'a', since: 'then', limit: 10 }).compile()),
+        /INDEX compensations_agent_idx/,
+      );
+    } finally {
+      inspector.close();
+    }
+  });
+
+  test('SQLite has no change notifications: listeners get null and poll the containment version', async () => {
+    const store = await openStore({ driver: 'sqlite', path: freshPath(), durability: 'relaxed' });
+    try {
+      let heard = 0;
+      assert.equal(await store.listenForContainmentChanges(() => (heard += 1)), null);
+      const before = await store.containmentVersion();
+      await store.insertContainmentRule({
+        id: 'r1',
+        kind: 'kill',
+        scope: 'fleet',
+        target: '*',
+        mode: null,
+        reason: 'x',
+        setBy: 'ops',
+        setAt: '2026-01-01T00:00:00.000Z',
+        liftedAt: null,
+        liftedBy: null,
+      });
+      assert.equal(await store.containmentVersion(), before + 1);
+      assert.equal(heard, 0);
+    } finally {
+      await store.close();
+    }
   });
 
   test('appends from several processes on one file form one contiguous chain', async () => {
