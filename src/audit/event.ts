@@ -19,7 +19,26 @@ export type AuditEventType =
   | 'mcp.upstream.ready'
   | 'mcp.upstream.lost'
   | 'mcp.resource.read'
-  | 'mcp.prompt.get';
+  | 'mcp.prompt.get'
+  | 'call.replayed'
+  | 'approval.requested'
+  | 'approval.voted'
+  | 'approval.decided'
+  | 'approval.notified'
+  | 'containment.set'
+  | 'containment.lifted'
+  | 'plan.proposed'
+  | 'plan.executed'
+  | 'compensation.registered'
+  | 'compensation.quarantined'
+  | 'rollback.planned'
+  | 'retrieval.performed'
+  | 'retrieval.refused'
+  | 'source.ingested'
+  | 'source.quarantined'
+  | 'source.released'
+  | 'session.content'
+  | 'risk.assessed';
 
 /** One redaction applied before the event was written: where, and why (never the value). */
 export interface Redaction {

@@ -80,6 +80,8 @@ function storyOfCall(callId: string, events: ReadonlyArray<{ seq: number; body: 
       durationMs = typeof data['durationMs'] === 'number' ? data['durationMs'] : null;
     }
     if (body.type === 'call.refused') status = 'refused';
+    // A replay answers with the first call's outcome and runs nothing; it has no call.completed.
+    if (body.type === 'call.replayed' && status === null) status = text(data['status']);
     steps.push({ seq, eventId: body.id, type: body.type, at: body.at, summary: summarise(body) });
   }
   const first = events[0]?.body;
@@ -112,6 +114,16 @@ function summarise(body: AuditEventBody): string {
       return `call refused: ${text(data['code']) ?? '?'}`;
     case 'call.completed':
       return `call completed with status ${text(data['status']) ?? '?'}`;
+    case 'call.replayed':
+      return data['resolvedBy'] === 'statusCheck'
+        ? `outcome of an earlier call found by the status check ${text(data['statusCheck']) ?? '?'} (nothing ran again)`
+        : `answered with the first outcome of call ${text(data['firstCallId']) ?? '?'} (same idempotency key; nothing ran again)`;
+    case 'approval.requested':
+      return `approval ${text(data['approvalId']) ?? '?'} requested from role ${text(data['approverRole']) ?? '?'}`;
+    case 'compensation.registered':
+      return data['status'] === 'pending'
+        ? `compensation registered: ${text(data['compensatingOperation']) ?? '?'}`
+        : 'registered as irreversible (no compensation)';
     default:
       return body.type;
   }

@@ -46,6 +46,23 @@ export const ERROR_CATALOGUE = {
   // decision
   POLICY_DENIED: { status: 403, retryable: false, summary: 'Policy denied the action.' },
   APPROVAL_REQUIRED: { status: 202, retryable: false, summary: 'Policy requires a human approval before the action may run.' },
+  APPROVAL_DENIED: { status: 403, retryable: false, summary: 'An approver denied the action; it will not run.' },
+  APPROVAL_EXPIRED: {
+    status: 403,
+    retryable: false,
+    summary: 'The approval request expired before its quorum was reached; it ends as denied.',
+  },
+  APPROVAL_MISMATCH: {
+    status: 409,
+    retryable: false,
+    summary: 'The approval was granted for a different action (arguments, user, agent or policy version changed since).',
+  },
+  APPROVER_NOT_ALLOWED: {
+    status: 403,
+    retryable: false,
+    summary: 'This operator may not decide this approval: missing role, or they requested or benefit from the action.',
+  },
+  APPROVAL_CLOSED: { status: 409, retryable: false, summary: 'The approval request is already decided, expired or used.' },
   POLICY_BUNDLE_INVALID: {
     status: 422,
     retryable: false,
@@ -75,9 +92,71 @@ export const ERROR_CATALOGUE = {
     summary: "The upstream's tool definition no longer matches its pin; the tool is hidden and refused until an operator re-pins it.",
   },
 
+  // containment
+  KILL_SWITCH_ACTIVE: {
+    status: 503,
+    retryable: false,
+    summary: 'A kill switch stops tool execution for this fleet, tenant, agent, tool or operation; nothing was sent upstream.',
+  },
+  SESSION_LOCKED: { status: 403, retryable: false, summary: 'The session, agent or tenant is in locked mode: every call is refused.' },
+  SESSION_READ_ONLY: {
+    status: 403,
+    retryable: false,
+    summary: 'The session, agent or tenant is in read-only mode: writes are refused, reads still run.',
+  },
+
+  // exactly-once execution
+  IDEMPOTENCY_KEY_REQUIRED: {
+    status: 400,
+    retryable: false,
+    summary: 'A write or destructive operation needs an idempotency key (or the caller opting in to a derived one).',
+  },
+  IDEMPOTENCY_CONFLICT: {
+    status: 409,
+    retryable: false,
+    summary: 'The idempotency key was already used for a different action.',
+  },
+  IDEMPOTENCY_IN_PROGRESS: {
+    status: 409,
+    retryable: true,
+    summary: 'A call with the same idempotency key is still running; retry later to get its outcome.',
+  },
+  OUTCOME_UNKNOWN: {
+    status: 409,
+    retryable: false,
+    summary:
+      'An earlier call with this idempotency key may or may not have acted upstream; it is not run again until an operator resolves it.',
+  },
+  CIRCUIT_OPEN: {
+    status: 503,
+    retryable: true,
+    summary: 'The circuit breaker for this upstream is open after repeated failures; nothing was sent to it.',
+  },
+
+  // plans and rollback
+  PLAN_BLOCKED: {
+    status: 409,
+    retryable: false,
+    summary: 'The plan cannot run: a step is denied or refused, or the plan as a whole exceeds a cap.',
+  },
+  PLAN_NOT_READY: { status: 409, retryable: true, summary: 'The plan still waits for approvals of one or more steps.' },
+  PLAN_CLOSED: { status: 409, retryable: false, summary: 'The plan was already executed, is executing, or failed.' },
+
   // MCP gateway
   ORIGIN_FORBIDDEN: { status: 403, retryable: false, summary: 'The Origin or Host header is not allowed (DNS-rebinding protection).' },
   MCP_SESSION_UNKNOWN: { status: 404, retryable: false, summary: 'The MCP session id is unknown, expired or belongs to another agent.' },
+
+  // retrieval
+  SOURCE_UNKNOWN: {
+    status: 404,
+    retryable: false,
+    summary: "No retrieval source with this id is configured in the caller's tenants.",
+  },
+  RETRIEVAL_FORBIDDEN: {
+    status: 403,
+    retryable: false,
+    summary: 'No retrieval source is allowlisted for this agent (and task); nothing was searched.',
+  },
 
   // configuration
   CONFIG_INVALID: { status: 500, retryable: false, summary: 'The project configuration is invalid.' },

@@ -8,6 +8,11 @@ export interface PolicyAnnotations {
   readonly approval: ApprovalObligation | null;
   readonly redactFields: readonly string[];
   readonly readOnly: boolean;
+  /**
+   * `@escalation("true")`: the permit adds its obligations (an approval, redactions, read-only) to
+   * what other permits grant, and grants nothing on its own. E.g. "tainted writes need review".
+   */
+  readonly escalation: boolean;
 }
 
 export interface AnnotationProblem {
@@ -16,9 +21,18 @@ export interface AnnotationProblem {
 }
 
 /** Annotations Interlock reads. Any other is refused, so a misspelt obligation cannot silently vanish. */
-export const KNOWN_ANNOTATIONS: readonly string[] = ['id', 'reason', 'approval', 'quorum', 'redact', 'read_only', 'description'];
+export const KNOWN_ANNOTATIONS: readonly string[] = [
+  'id',
+  'reason',
+  'approval',
+  'quorum',
+  'redact',
+  'read_only',
+  'escalation',
+  'description',
+];
 
-const OBLIGATION_ANNOTATIONS: readonly string[] = ['approval', 'quorum', 'redact', 'read_only'];
+const OBLIGATION_ANNOTATIONS: readonly string[] = ['approval', 'quorum', 'redact', 'read_only', 'escalation'];
 const MAX_QUORUM = 10;
 const FIELD_PATH = /^[A-Za-z_][A-Za-z0-9_]*(\[\*\])?(\.[A-Za-z_][A-Za-z0-9_]*(\[\*\])?)*$/;
 
@@ -83,6 +97,11 @@ export function readAnnotations(
     problems.push({ annotation: 'read_only', message: `@read_only must be "true" or "false", got "${readOnlyText}"` });
   }
 
+  const escalationText = get('escalation');
+  if (escalationText !== undefined && escalationText !== 'true' && escalationText !== 'false') {
+    problems.push({ annotation: 'escalation', message: `@escalation must be "true" or "false", got "${escalationText}"` });
+  }
+
   if (problems.length > 0) return { ok: false, problems };
   return {
     ok: true,
@@ -92,6 +111,7 @@ export function readAnnotations(
       approval,
       redactFields,
       readOnly: readOnlyText === 'true',
+      escalation: escalationText === 'true',
     },
   };
 }

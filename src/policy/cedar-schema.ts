@@ -64,7 +64,17 @@ function contextType(shape: ArgumentsShape): Type<string> {
     tenant: STRING,
     actingForUser: { type: 'Boolean' },
     entityCount: LONG,
-    risk: recordOf({ score: LONG, taintedArgs: { type: 'Set', element: STRING } }),
+    risk: recordOf({
+      score: LONG,
+      taintedArgs: { type: 'Set', element: STRING },
+      tainted: { type: 'Boolean' },
+      taintSources: { type: 'Set', element: STRING },
+      injectionScore: LONG,
+      signals: { type: 'Set', element: STRING },
+      repeats: LONG,
+      confidence: LONG,
+      citations: recordOf({ cited: LONG, valid: LONG, stale: LONG, quarantined: LONG, unknown: LONG }),
+    }),
   });
 }
 

@@ -34,10 +34,37 @@ export interface Decision {
 
 export const NO_OBLIGATIONS: Obligations = { approval: null, redactFields: [], readOnly: false };
 
-/** Risk signals available to policy as `context.risk`. Later issues add more. */
+/**
+ * Risk signals available to policy as `context.risk` (see docs/reference/policy.md). Fields other
+ * than `score` and `taintedArgs` default to "nothing observed" when absent.
+ */
 export interface RiskContext {
+  /** 0..100: the strongest of the signals below. */
   readonly score: number;
+  /** Dotted paths of arguments carrying values that came from untrusted content in this session. */
   readonly taintedArgs: readonly string[];
+  /** Where the tainted values came from: `origin:sourceId`. */
+  readonly taintSources?: readonly string[];
+  /** 0..100: the highest injection score of content that entered this session. */
+  readonly injectionScore?: number;
+  /** Names of the signals raised, e.g. `taint`, `injection:override`, `loop`, `low_confidence`. */
+  readonly signals?: readonly string[];
+  /** How many times this exact call was proposed in this session recently (this one included). */
+  readonly repeats?: number;
+  /** 0..100 as reported by the caller; 100 when not reported. */
+  readonly confidence?: number;
+  /** The chunks the call cites, checked against what was retrieved in its trace. */
+  readonly citations?: CitationCheck;
+}
+
+export interface CitationCheck {
+  readonly cited: number;
+  /** Retrieved in this trace, fresh, from a source not quarantined. */
+  readonly valid: number;
+  readonly stale: number;
+  readonly quarantined: number;
+  /** Not handed out in this trace (or not to this tenant). */
+  readonly unknown: number;
 }
 
 /** Everything policy sees about one proposed action. Plain values only. */

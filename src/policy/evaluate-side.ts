@@ -92,6 +92,7 @@ export function evaluateSide(
   let readOnly = false;
   let redactFields: string[] = [];
   let approvalReasons = '';
+  let grants = 0;
   for (let index = 0; index < count; index += 1) {
     const policyId = String(reason[index]);
     const policy = bundle.policies.get(policyId);
@@ -99,6 +100,7 @@ export function evaluateSide(
     if (policy.effect !== expectedEffect)
       throw new PolicyEvaluationFailure([`Cedar decided ${decision} citing ${policy.effect} policy ${policy.id}`]);
     const annotations = policy.annotations;
+    if (!annotations.escalation) grants += 1;
     policyIds[index] = policy.id;
     reasons[index] = annotations.reason ?? (decision === 'deny' ? `forbidden by policy ${policy.id}` : `permitted by policy ${policy.id}`);
     if (annotations.approval !== null) {
@@ -112,6 +114,8 @@ export function evaluateSide(
     if (annotations.readOnly) readOnly = true;
   }
   if (decision === 'deny') return deny(reasons, policyIds);
+  // Escalation policies only add obligations: with no permit that grants, nothing is permitted.
+  if (grants === 0) return deny([noPermit], []);
   const allReasons = approvalReasons === '' ? reasons : reasons.concat(approvalReasons.slice(1).split('\n'));
   const obligations: Obligations = {
     approval,

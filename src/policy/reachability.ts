@@ -13,7 +13,7 @@ export function couldEverPermit(bundle: PolicyBundle | null, agentId: string, qu
   const agentSlice = slice?.principals.get(AGENT_TYPE);
   if (agentSlice === undefined) return false;
   const applicable = [...agentSlice.sharedPolicies, ...(agentSlice.named.get(agentId) ?? [])];
-  if (!applicable.some((policy) => policy.effect === 'permit')) return false;
+  if (!applicable.some((policy) => policy.effect === 'permit' && !policy.annotations.escalation)) return false;
   return !applicable.some((policy) => policy.effect === 'forbid' && alwaysApplies(policy));
 }
 

@@ -47,13 +47,31 @@ export function principalEntity(principal: CedarPrincipal, readable: ReadonlySet
  * (fractions are rounded); a score that is not a finite number cannot be judged and fails closed.
  */
 export function requestContext(request: PolicyRequest, slice: OperationSlice): Context {
-  if (!Number.isFinite(request.risk.score)) throw new PolicyEvaluationFailure(['risk score is not a finite number']);
+  const { risk } = request;
+  for (const [name, value] of [
+    ['score', risk.score],
+    ['injectionScore', risk.injectionScore ?? 0],
+    ['repeats', risk.repeats ?? 0],
+    ['confidence', risk.confidence ?? 100],
+  ] as const) {
+    if (!Number.isFinite(value)) throw new PolicyEvaluationFailure([`risk ${name} is not a finite number`]);
+  }
   return {
     arguments: argumentsToCedar(slice.arguments, request.arguments),
     environment: request.environment,
     tenant: request.agent.tenant,
     actingForUser: request.actingFor !== null,
     entityCount: request.entities.length,
-    risk: { score: Math.round(request.risk.score), taintedArgs: [...request.risk.taintedArgs] },
+    risk: {
+      score: Math.round(risk.score),
+      taintedArgs: [...risk.taintedArgs],
+      tainted: risk.taintedArgs.length > 0,
+      taintSources: [...(risk.taintSources ?? [])],
+      injectionScore: Math.round(risk.injectionScore ?? 0),
+      signals: [...(risk.signals ?? [])],
+      repeats: Math.round(risk.repeats ?? 0),
+      confidence: Math.round(risk.confidence ?? 100),
+      citations: { ...(risk.citations ?? { cited: 0, valid: 0, stale: 0, quarantined: 0, unknown: 0 }) },
+    },
   };
 }

@@ -26,7 +26,26 @@ const testCaseSchema = z.strictObject({
   arguments: z.record(z.string(), z.unknown()).default({}),
   /** Environment serving the call; defaults to the agent's. */
   environment: environmentSchema.optional(),
-  risk: z.strictObject({ score: z.number().default(0), taintedArgs: z.array(z.string()).default([]) }).optional(),
+  risk: z
+    .strictObject({
+      score: z.number().default(0),
+      taintedArgs: z.array(z.string()).default([]),
+      taintSources: z.array(z.string()).default([]),
+      injectionScore: z.number().default(0),
+      signals: z.array(z.string()).default([]),
+      repeats: z.number().default(0),
+      confidence: z.number().default(100),
+      citations: z
+        .strictObject({
+          cited: z.number().int().default(0),
+          valid: z.number().int().default(0),
+          stale: z.number().int().default(0),
+          quarantined: z.number().int().default(0),
+          unknown: z.number().int().default(0),
+        })
+        .default({ cited: 0, valid: 0, stale: 0, quarantined: 0, unknown: 0 }),
+    })
+    .optional(),
   expect: z.enum(['allow', 'deny', 'require_approval']),
   /** Checked only when given. */
   obligations: z
@@ -125,7 +144,7 @@ export function testCaseRequest(bundle: PolicyBundle, testCase: PolicyTestCaseIn
     effect: operation.contract.effect,
     arguments: testCase.arguments,
     environment: testCase.environment ?? testCase.agent.environment,
-    risk: { score: testCase.risk?.score ?? 0, taintedArgs: testCase.risk?.taintedArgs ?? [] },
+    risk: testCase.risk ?? { score: 0, taintedArgs: [] },
     entities: extractEntities(operation.contract, testCase.arguments),
   };
 }

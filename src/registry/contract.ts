@@ -1,4 +1,5 @@
 import type { Effect } from '../config/schema.js';
+import type { DerivedCall } from './derived-call.js';
 
 export interface EntitySelector {
   readonly type: string;
@@ -41,4 +42,14 @@ export interface OperationContract {
   /** Tenants allowed to use the tool; null means every tenant. */
   readonly tenants: readonly string[] | null;
   readonly upstream: UpstreamBinding;
+  /** The operation that undoes this one, and how its arguments are derived; null when irreversible. */
+  readonly compensation: DerivedCall | null;
+  /** A read operation of the same tool previewing the change for approvers; null when none. */
+  readonly dryRun: string | null;
+  /** A read operation that resolves an unknown outcome; null when none. */
+  readonly statusCheck: DerivedCall | null;
+  /** Trust of what the operation returns when it enters a session. */
+  readonly contentTrust: 'trusted' | 'untrusted';
+  /** Whether calls must cite retrieved chunks of the same trace. */
+  readonly citations: 'required' | 'optional';
 }

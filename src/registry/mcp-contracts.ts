@@ -32,6 +32,11 @@ export function mcpContracts(servers: readonly McpServerConfig[], lock: ToolLock
         timeoutMs: parseDuration(server.timeout),
         tenants: server.tenants ?? null,
         upstream: { kind: 'mcp', server: server.name, tool: pin.tool },
+        compensation: null,
+        dryRun: null,
+        statusCheck: null,
+        contentTrust: rule?.contentTrust ?? 'untrusted',
+        citations: 'optional',
       });
     }
   }

@@ -74,9 +74,15 @@ export class Registry {
           timeoutMs: parseDuration(operation.timeout ?? defaultTimeout),
           tenants: tool.tenants ?? null,
           upstream,
+          compensation: operation.compensation ?? null,
+          dryRun: operation.dryRun ?? null,
+          statusCheck: operation.statusCheck ?? null,
+          contentTrust: operation.contentTrust,
+          citations: operation.citations,
         });
       }
     }
+    for (const tool of config.tools) checkDerivedOperations(tool);
     contracts.push(...mcpContracts(config.mcp.servers, lock));
     return new Registry(contracts);
   }
@@ -106,5 +112,29 @@ export class Registry {
   /** Every operation, in declaration order. */
   operations(): OperationContract[] {
     return [...this.#tools.values()].flatMap((operations) => [...operations.values()]);
+  }
+}
+
+/** Compensations, dry runs and status checks name operations of the same tool; dry runs and status checks only read. */
+function checkDerivedOperations(tool: ProjectFile['tools'][number]): void {
+  const byName = new Map(tool.operations.map((operation) => [operation.name, operation]));
+  for (const operation of tool.operations) {
+    const where = `${tool.name}.${operation.name}`;
+    const references: Array<[string, string | undefined, boolean]> = [
+      ['compensation', operation.compensation?.operation, false],
+      ['dryRun', operation.dryRun, true],
+      ['statusCheck', operation.statusCheck?.operation, true],
+    ];
+    for (const [field, name, mustRead] of references) {
+      if (name === undefined) continue;
+      const target = byName.get(name);
+      if (target === undefined) {
+        throw new InterlockError('CONFIG_INVALID', `${where}: ${field} names "${name}", which is not an operation of tool "${tool.name}"`);
+      }
+      if (mustRead && target.effect !== 'read') {
+        throw new InterlockError('CONFIG_INVALID', `${where}: ${field} "${name}" must be a read operation (it is ${target.effect})`);
+      }
+      if (name === operation.name) throw new InterlockError('CONFIG_INVALID', `${where}: ${field} cannot name the operation itself`);
+    }
   }
 }

@@ -76,7 +76,29 @@ describe('Cedar schema generated from the registry', () => {
         tenant: { type: 'String' },
         actingForUser: { type: 'Boolean' },
         entityCount: { type: 'Long' },
-        risk: { type: 'Record', attributes: { score: { type: 'Long' }, taintedArgs: { type: 'Set', element: { type: 'String' } } } },
+        risk: {
+          type: 'Record',
+          attributes: {
+            score: { type: 'Long' },
+            taintedArgs: { type: 'Set', element: { type: 'String' } },
+            tainted: { type: 'Boolean' },
+            taintSources: { type: 'Set', element: { type: 'String' } },
+            injectionScore: { type: 'Long' },
+            signals: { type: 'Set', element: { type: 'String' } },
+            repeats: { type: 'Long' },
+            confidence: { type: 'Long' },
+            citations: {
+              type: 'Record',
+              attributes: {
+                cited: { type: 'Long' },
+                valid: { type: 'Long' },
+                stale: { type: 'Long' },
+                quarantined: { type: 'Long' },
+                unknown: { type: 'Long' },
+              },
+            },
+          },
+        },
       },
     });
   });
@@ -223,7 +245,29 @@ describe('arguments converted for Cedar', () => {
         tenant: { type: 'String' },
         actingForUser: { type: 'Boolean' },
         entityCount: { type: 'Long' },
-        risk: { type: 'Record', attributes: { score: { type: 'Long' }, taintedArgs: { type: 'Set', element: { type: 'String' } } } },
+        risk: {
+          type: 'Record',
+          attributes: {
+            score: { type: 'Long' },
+            taintedArgs: { type: 'Set', element: { type: 'String' } },
+            tainted: { type: 'Boolean' },
+            taintSources: { type: 'Set', element: { type: 'String' } },
+            injectionScore: { type: 'Long' },
+            signals: { type: 'Set', element: { type: 'String' } },
+            repeats: { type: 'Long' },
+            confidence: { type: 'Long' },
+            citations: {
+              type: 'Record',
+              attributes: {
+                cited: { type: 'Long' },
+                valid: { type: 'Long' },
+                stale: { type: 'Long' },
+                quarantined: { type: 'Long' },
+                unknown: { type: 'Long' },
+              },
+            },
+          },
+        },
       },
     });
   });

@@ -93,6 +93,22 @@ describe('policy engine decisions', () => {
     releaseBundle(bundle);
   });
 
+  it('an escalation permit adds its approval to what other permits grant, and grants nothing alone', () => {
+    const bundle = bundleOf(`
+      @id("small-refunds") permit(principal, action == Interlock::Action::"refunds.create", resource) when { context.arguments.amount.lessThan(decimal("100.0")) };
+      @id("tainted-writes-need-review") @escalation("true") @approval("security-reviewer") permit(principal, action in Interlock::Action::"write", resource) when { context.risk.tainted };
+    `);
+    assertCleanDecision(decideWithBundle(bundle, refund(10)), 'allow');
+    const tainted = decideWithBundle(bundle, refund(10, { risk: { score: 80, taintedArgs: ['order_id'], taintSources: ['email:m-1'] } }));
+    assertCleanDecision(tainted, 'require_approval');
+    assert.deepEqual(tainted.obligations.approval, { role: 'security-reviewer', quorum: 1 });
+    // Not permitted on its own merits: the escalation does not turn a refusal into an approval request.
+    const large = decideWithBundle(bundle, refund(5000, { risk: { score: 80, taintedArgs: ['order_id'] } }));
+    assertCleanDecision(large, 'deny');
+    assert.deepEqual(large.policyIds, []);
+    releaseBundle(bundle);
+  });
+
   it('carries redact and read-only obligations, as a union over determining permits', async () => {
     const engine = await supportEngine();
     const decision = engine.decide(request({ tool: 'customers', operation: 'export', arguments: { segment: 'vip' }, entities: [] }));

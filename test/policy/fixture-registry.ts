@@ -25,6 +25,12 @@ export function contract(
     timeoutMs: 10_000,
     tenants: null,
     upstream: { kind: 'in_process' },
+
+    compensation: null,
+    dryRun: null,
+    statusCheck: null,
+    contentTrust: 'untrusted',
+    citations: 'optional',
   };
 }
 
