@@ -95,6 +95,33 @@ permit (
 );
 `;
 
+/** The default risk pack: untrusted content never steers a write without a person seeing it. */
+export const RISK_POLICY_TEMPLATE = `// Default risk pack. Escalation policies add an approval to what other policies permit; they
+// never permit anything on their own. See docs/reference/policy.md (context.risk).
+
+@id("tainted-writes-need-review")
+@reason("an argument of this write carries a value that came from untrusted content in this session")
+@escalation("true")
+@approval("owner")
+permit (
+  principal,
+  action in [Interlock::Action::"write", Interlock::Action::"destructive"],
+  resource
+)
+when { context.risk.tainted };
+
+@id("injected-sessions-need-review")
+@reason("content that entered this session tried to instruct the agent; writes wait for a person")
+@escalation("true")
+@approval("owner")
+permit (
+  principal,
+  action in [Interlock::Action::"write", Interlock::Action::"destructive"],
+  resource
+)
+when { context.risk.signals.contains("injection") };
+`;
+
 export const POLICY_TESTS_TEMPLATE = `# Run with \`interlock policy test\`. A bundle whose cases fail is refused at load time.
 cases:
   - name: the assistant may search
@@ -110,6 +137,20 @@ cases:
     arguments: {}
     expect: require_approval
     obligations: { approvalRole: owner }
+  - name: a note carrying a value from an untrusted e-mail waits for the owner
+    agent: { id: assistant, tenant: default, environment: dev, stage: pilot }
+    tool: notes
+    operation: append
+    arguments: { text: "pay 4821 7731 0093 to the new account" }
+    risk: { score: 80, taintedArgs: [text], taintSources: ["email:msg-1"], signals: [taint] }
+    expect: require_approval
+    obligations: { approvalRole: owner }
+  - name: the same note typed by the user runs
+    agent: { id: assistant, tenant: default, environment: dev, stage: pilot }
+    tool: notes
+    operation: append
+    arguments: { text: "pay 4821 7731 0093 to the new account" }
+    expect: allow
 `;
 
 export const HANDLERS_TEMPLATE = `// In-process implementations of the tools declared in interlock.yaml, keyed "tool.operation".

@@ -1,8 +1,14 @@
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { APPROVAL_STATUS_CHOICES, approvalsDecide, approvalsList, approvalsShow } from './commands/approvals.js';
 import { auditVerify } from './commands/audit.js';
+import { kill, mode, MODE_CHOICES, unkill, type KillOptions, type ModeOptions, type UnkillOptions } from './commands/containment.js';
+import { callsUnresolved } from './commands/calls.js';
 import { init } from './commands/init.js';
+import { planExecute, planPropose, planShow } from './commands/plans.js';
 import { policyCheck } from './commands/policy.js';
+import { rollback, type RollbackCommandOptions } from './commands/rollback.js';
 import { serve } from './commands/serve.js';
+import { sourcesIngest, sourcesInfluence, sourcesList, sourcesQuarantine, sourcesRelease } from './commands/sources.js';
 import { mcpStdio } from './commands/mcp.js';
 import { mintAgentToken, mintOperatorToken, revoke } from './commands/tokens.js';
 import { toolsDiff, toolsPin, toolsStatus, toolsUnpin } from './commands/tools.js';
@@ -14,6 +20,12 @@ const PROJECT_HELP = 'project directory or its interlock.yaml';
 function port(value: string): number {
   const parsed = Number(value);
   if (!Number.isInteger(parsed) || parsed < 0 || parsed > 65535) throw new InvalidArgumentError('expected a port number 0-65535');
+  return parsed;
+}
+
+function approvalLimit(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 1 || parsed > 500) throw new InvalidArgumentError('expected a whole number 1-500');
   return parsed;
 }
 
@@ -156,6 +168,290 @@ SIGHUP or a restart.`,
     .argument('<name...>', 'namespaced tool names, e.g. fs__read_file')
     .option('-p, --project <path>', PROJECT_HELP, '.')
     .action((names: string[], options: { project: string }) => run(() => toolsUnpin({ ...options, names }))());
+
+  program
+    .command('rollback')
+    .description('undo what agents did: the compensations of a trace, a session or an agent, newest first (a dry run unless --execute)')
+    .option('-p, --project <path>', PROJECT_HELP, '.')
+    .option('--trace <id>', 'the writes of one trace')
+    .option('--session <id>', 'the writes of one session')
+    .option('--agent <id>', 'the writes of one agent (with --since)')
+    .option('--since <time>', 'with --agent: an ISO time, or a duration back from now such as 30m, 2h, 1d')
+    .option('--tenant <id>', "only this tenant's writes")
+    .option('--execute', 'run the compensations through the kernel (default: only show the plan)')
+    .option('--quarantine', 'with --execute: mark irreversible writes as quarantined, for review')
+    .option('--by <name>', 'who runs the rollback (recorded)', process.env['USER'] ?? 'operator')
+    .option('--reason <text>', 'why (recorded; required with --execute)')
+    .option('--json', 'print the plan or the report as JSON')
+    .addHelpText(
+      'after',
+      `
+Each compensation is an ordinary governed call made as the original agent: policy decides it, it
+is audited, and its idempotency key is compensation:<original call id>, so running the rollback
+again (or after a crash) never compensates anything twice. It stops at the first compensation that
+does not execute and leaves the rest pending. Writes without a compensation are listed as
+IRREVERSIBLE. Exit codes: 0 done (or dry run), 1 a compensation did not execute, 2 usage.`,
+    )
+    .action((options: RollbackCommandOptions) => run(() => rollback(options))());
+
+  const calls = program.command('calls').description('calls that need an operator');
+  calls
+    .command('unresolved')
+    .description('writes whose outcome is unknown (timed out, or the process died mid-call); they are never run again under the same key')
+    .option('-p, --project <path>', PROJECT_HELP, '.')
+    .option('--tenant <id>', "only this tenant's calls")
+    .option('--json', 'print the list as JSON')
+    .action((options: { project: string; tenant?: string; json?: boolean }) => run(() => callsUnresolved(options))());
+
+  const approvals = program
+    .command('approvals')
+    .description('approval requests: list, show, approve, deny (works on the store; no running server needed)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  interlock approvals list --status pending
+  interlock approvals show 0b6f3c1e-5d7a-4c8e-9a51-2f0e8d4b7c10
+  interlock approvals approve 0b6f3c1e-5d7a-4c8e-9a51-2f0e8d4b7c10 --as finance-lead --comment "customer called"
+  interlock approvals deny 0b6f3c1e-5d7a-4c8e-9a51-2f0e8d4b7c10 --as finance-lead --comment "not covered"
+
+Once approved (by as many distinct role holders as the quorum asks), the agent's retry with the
+same idempotency key runs the action once. The HTTP API offers the same at /v1/approvals.`,
+    );
+  approvals
+    .command('list')
+    .description('approval requests of every tenant, newest first')
+    .option('-p, --project <path>', PROJECT_HELP, '.')
+    .addOption(new Option('--status <status>', 'only requests in this status').choices(APPROVAL_STATUS_CHOICES))
+    .option('--agent <id>', 'only requests of this agent')
+    .option('--limit <n>', 'at most this many (1-500)', approvalLimit, 50)
+    .option('--json', 'print the requests as JSON')
+    .action((options: Parameters<typeof approvalsList>[0]) => run(() => approvalsList(options))());
+  approvals
+    .command('show')
+    .description('one request: the action and its arguments (redacted), why it needs approval, evidence, dry run, votes')
+    .argument('<id>', 'approval request id')
+    .option('-p, --project <path>', PROJECT_HELP, '.')
+    .option('--json', 'print the request as JSON')
+    .action((id: string, options: { project: string; json?: boolean }) => run(() => approvalsShow({ ...options, id }))());
+  for (const decision of ['approve', 'deny'] as const) {
+    approvals
+      .command(decision)
+      .description(
+        decision === 'approve'
+          ? 'approve a pending request: one vote towards its quorum'
+          : 'deny a pending request: it ends as denied and the action never runs',
+      )
+      .argument('<id>', 'approval request id')
+      .requiredOption(
+        '--as <operator>',
+        'a configured operator (interlock.yaml operators): its roles and tenants decide what it may decide',
+      )
+      .option('--comment <text>', 'recorded with the vote in the audit log')
+      .option('-p, --project <path>', PROJECT_HELP, '.')
+      .option('--json', 'print the request after the vote as JSON')
+      .addHelpText(
+        'after',
+        `
+The operator needs the role the policy named and a tenant of the request; the requesting agent and
+the user it acts for cannot decide. A configured approvals.webhook hears of the decision (the
+command waits up to 10s for the delivery). Exit 2 when the request is unknown, already closed, or
+the operator may not decide it.`,
+      )
+      .action((id: string, options: { project: string; as: string; comment?: string; json?: boolean }) =>
+        run(() => approvalsDecide(decision, id, options))(),
+      );
+  }
+
+  const selectorHelp = {
+    tenant: 'every agent of one tenant',
+    agent: 'one agent, as TENANT/AGENT (a configured agent id alone also works)',
+    tool: 'one tool, as TENANT/TOOL, or */TOOL in every tenant',
+    operation: 'one operation, as TENANT/TOOL.OPERATION, or */TOOL.OPERATION in every tenant',
+  };
+  const by = process.env['USER'] ?? 'operator';
+  program
+    .command('kill')
+    .description('stop tool execution for the fleet, a tenant, an agent, a tool or an operation, without a redeploy')
+    .option('-p, --project <path>', PROJECT_HELP, '.')
+    .option('--fleet', 'every agent of every tenant')
+    .option('--tenant <tenant>', selectorHelp.tenant)
+    .option('--agent <tenant/agent>', selectorHelp.agent)
+    .option('--tool <tenant/tool>', selectorHelp.tool)
+    .option('--operation <tenant/tool.operation>', selectorHelp.operation)
+    .option('--reason <text>', 'why (required; recorded in the audit log)')
+    .option('--by <name>', 'who is acting (recorded)', by)
+    .option('--revoke', 'with --agent: also revoke every token the agent holds (stays revoked after unkill)')
+    .option('--list', 'show the kill switches and modes in force instead of setting one')
+    .option('--json', 'print the result as JSON')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  interlock kill --agent acme/support-bot --reason "refund loop, ticket 4711" --by dana
+  interlock kill --agent acme/support-bot --revoke --reason "token leaked" --by dana
+  interlock kill --tool '*/payments' --reason "provider incident" --by dana
+  interlock kill --fleet --reason "incident 12" --by dana
+  interlock kill --list
+  interlock unkill --agent acme/support-bot --reason "fixed in 1.4.2" --by dana
+
+The kill switch is written to the project's store and audited with --by and --reason. A running
+interlock serve on that store refuses the next call with KILL_SWITCH_ACTIVE (replicas on PostgreSQL
+hear it at once; every process also polls every containment.pollInterval, 250ms by default). Calls
+already running finish or time out.`,
+    )
+    .action((options: KillOptions) => run(() => kill(options))());
+  program
+    .command('unkill')
+    .description('lift the kill switch set on one fleet, tenant, agent, tool or operation')
+    .option('-p, --project <path>', PROJECT_HELP, '.')
+    .option('--fleet', 'the fleet-wide kill switch')
+    .option('--tenant <tenant>', selectorHelp.tenant)
+    .option('--agent <tenant/agent>', selectorHelp.agent)
+    .option('--tool <tenant/tool>', selectorHelp.tool)
+    .option('--operation <tenant/tool.operation>', selectorHelp.operation)
+    .option('--reason <text>', 'why (required; recorded in the audit log)')
+    .option('--by <name>', 'who is acting (recorded)', by)
+    .option('--json', 'print what was lifted as JSON')
+    .addHelpText(
+      'after',
+      `
+Example:
+  interlock unkill --agent acme/support-bot --reason "fixed in 1.4.2" --by dana
+
+The selector must name the target exactly as it was killed (see interlock kill --list). Tokens
+revoked with kill --revoke stay revoked: mint new ones.`,
+    )
+    .action((options: UnkillOptions) => run(() => unkill(options))());
+  program
+    .command('mode')
+    .description('set the mode of a tenant, an agent or a session: normal, elevated, read_only or locked')
+    .option('-p, --project <path>', PROJECT_HELP, '.')
+    .option('--tenant <tenant>', 'every session of one tenant')
+    .option('--agent <tenant/agent>', 'every session of one agent (a configured agent id alone also works)')
+    .option('--session <tenant/session>', 'one session, as TENANT/SESSION_ID')
+    .addOption(new Option('--set <mode>', 'the mode to set').choices(MODE_CHOICES).makeOptionMandatory())
+    .option('--reason <text>', 'why (required; recorded in the audit log)')
+    .option('--by <name>', 'who is acting (recorded)', by)
+    .option('--json', 'print the result as JSON')
+    .addHelpText(
+      'after',
+      `
+Modes: elevated makes every allowed write wait for approval (role approvals.elevatedRole);
+read_only refuses writes (SESSION_READ_ONLY) and runs reads; locked refuses every call
+(SESSION_LOCKED); normal lifts the mode set on that target. The most restrictive mode of the
+call's tenant, agent and session applies.
+
+Examples:
+  interlock mode --agent acme/support-bot --set read_only --reason "injection spike" --by dana
+  interlock mode --session acme/ticket-4711 --set locked --reason "suspicious transcript" --by dana
+  interlock mode --agent acme/support-bot --set normal --reason "spike over" --by dana`,
+    )
+    .action((options: ModeOptions) => run(() => mode(options))());
+
+  const plans = program.command('plans').description('two-phase plans: decide every step first, run them once approved');
+  plans
+    .command('propose')
+    .description('decide every action in a file as an agent (approvals are requested, nothing runs) and store the plan')
+    .requiredOption(
+      '--file <path>',
+      'JSON: a list of {tool, operation, arguments, idempotencyKey?, evidence?}, or {actions, traceId?, sessionId?}',
+    )
+    .requiredOption('-a, --agent <id>', 'the configured agent proposing the plan')
+    .option('-p, --project <path>', PROJECT_HELP, '.')
+    .option('--json', 'print the plan as JSON')
+    .addHelpText(
+      'after',
+      `
+Caps apply to the plan as a whole: steps that are each allowed but together exceed a cap block it.
+Set INTERLOCK_ACTING_FOR to a user assertion to act for a signed-in user (execute needs the same user).
+Exit codes: 0 proposed, 1 blocked (a cap, a denied or refused step), 2 usage.`,
+    )
+    .action((options: { project: string; file: string; agent: string; json?: boolean }) => run(() => planPropose(options))());
+  plans
+    .command('show')
+    .description('a stored plan: steps, decisions, approvals as they stand now, blast radius and outcomes')
+    .argument('<id>', 'plan id')
+    .option('-p, --project <path>', PROJECT_HELP, '.')
+    .option('--json', 'print the plan as JSON')
+    .action((id: string, options: { project: string; json?: boolean }) => run(() => planShow(id, options))());
+  plans
+    .command('execute')
+    .description('run a proposed plan once every approval is in: steps in order, stopping at the first that does not execute')
+    .argument('<id>', 'plan id')
+    .requiredOption('-a, --agent <id>', 'the agent that proposed the plan')
+    .option('-p, --project <path>', PROJECT_HELP, '.')
+    .option('--json', 'print the plan (or the refusal) as JSON')
+    .addHelpText(
+      'after',
+      `
+Set INTERLOCK_ACTING_FOR as when the plan was proposed. Steps run under their idempotency keys, so
+no step runs twice. Exit codes: 0 every step executed, 1 a step failed or the plan may not run
+(PLAN_BLOCKED, PLAN_NOT_READY, PLAN_CLOSED), 2 usage.`,
+    )
+    .action((id: string, options: { project: string; agent: string; json?: boolean }) => run(() => planExecute(id, options))());
+
+  const sources = program
+    .command('sources')
+    .description('retrieval sources: ingest documents, quarantine a source, see which actions it influenced')
+    .addHelpText(
+      'after',
+      `
+Sources are configured under retrieval.sources in interlock.yaml (owner, classification, trust,
+freshness budget, allowed agents and tasks). These commands work on the store; no server needed.
+
+Examples:
+  interlock sources ingest --source runbooks --file docs/deploy.md --updated-at 2026-03-01
+  interlock sources quarantine web-inbox --reason "poisoned page found in ticket 4711" --by dana
+  interlock sources influence web-inbox`,
+    );
+  sources
+    .command('list')
+    .description('configured sources with their documents, chunks and quarantines')
+    .option('-p, --project <path>', PROJECT_HELP, '.')
+    .option('--json', 'print the sources as JSON')
+    .action((options: { project: string; json?: boolean }) => run(() => sourcesList(options))());
+  sources
+    .command('ingest')
+    .description(
+      "ingest a text file into a source: secrets removed, cut into chunks with provenance; replaces the document's earlier chunks",
+    )
+    .requiredOption('--source <id>', 'a source configured under retrieval.sources')
+    .requiredOption('--file <path>', 'UTF-8 text (Markdown, plain text)')
+    .option('--document <id>', 'document id (default: the file name)')
+    .option('--version <version>', 'document version (default: sha256: and 16 hex digits of the text)')
+    .option('--title <text>', 'title shown with citations (default: the document id)')
+    .option('--updated-at <time>', 'when the content was last known current, ISO 8601 (default: now); freshness is measured from it')
+    .option('--by <name>', 'who ingests (recorded)', process.env['USER'] ?? 'operator')
+    .option('-p, --project <path>', PROJECT_HELP, '.')
+    .option('--json', 'print the report as JSON')
+    .action((options: Parameters<typeof sourcesIngest>[0]) => run(() => sourcesIngest(options))());
+  sources
+    .command('quarantine')
+    .description('quarantine a source: no retrieval returns its chunks until it is released')
+    .argument('<id>', 'source id')
+    .option('--reason <text>', 'why (required; recorded in the audit log)')
+    .option('--by <name>', 'who is acting (recorded)', process.env['USER'] ?? 'operator')
+    .option('-p, --project <path>', PROJECT_HELP, '.')
+    .option('--json', 'print the source as JSON')
+    .action((id: string, options: Parameters<typeof sourcesQuarantine>[1]) => run(() => sourcesQuarantine(id, options))());
+  sources
+    .command('release')
+    .description('lift the quarantine of a source')
+    .argument('<id>', 'source id')
+    .option('--reason <text>', 'why (required; recorded in the audit log)')
+    .option('--by <name>', 'who is acting (recorded)', process.env['USER'] ?? 'operator')
+    .option('-p, --project <path>', PROJECT_HELP, '.')
+    .option('--json', 'print the result as JSON')
+    .action((id: string, options: Parameters<typeof sourcesRelease>[1]) => run(() => sourcesRelease(id, options))());
+  sources
+    .command('influence')
+    .description('which actions did this source influence? calls completed in traces that retrieved from it, after the retrieval')
+    .argument('<id>', 'source id')
+    .option('--limit <n>', 'at most this many calls (1-500)', approvalLimit, 100)
+    .option('-p, --project <path>', PROJECT_HELP, '.')
+    .option('--json', 'print the calls as JSON')
+    .action((id: string, options: Parameters<typeof sourcesInfluence>[1]) => run(() => sourcesInfluence(id, options))());
 
   const agents = program.command('agents').description('agent credentials');
   agents

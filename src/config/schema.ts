@@ -57,6 +57,26 @@ const httpBindingSchema = z.strictObject({
   path: z.string().startsWith('/'),
 });
 
+/**
+ * Where a derived argument comes from: a dotted path into the original call (`arguments.order_id`,
+ * `result.refund.id`), the call's `idempotencyKey`, or a literal `{ value: ... }`.
+ */
+const argumentSourceSchema = z.union([
+  z
+    .string()
+    .regex(
+      /^(idempotencyKey|(arguments|result)(\.[A-Za-z_][A-Za-z0-9_]*)*)$/,
+      'expected "arguments.NAME", "result.PATH", "idempotencyKey" or { value: ... }',
+    ),
+  z.strictObject({ value: z.unknown() }),
+]);
+
+/** Another operation of the same tool, called with arguments derived from the original call. */
+const derivedCallSchema = z.strictObject({
+  operation: id,
+  arguments: z.record(z.string(), argumentSourceSchema).default({}),
+});
+
 const operationSchema = z.strictObject({
   name: id,
   description: z.string().optional(),
@@ -67,6 +87,26 @@ const operationSchema = z.strictObject({
   cost: z.strictObject({ usd: z.number().nonnegative() }).default({ usd: 0 }),
   timeout: durationText.optional(),
   http: httpBindingSchema.optional(),
+  /** How to undo a call: the compensating operation and its arguments (e.g. refund_id: result.id). */
+  compensation: derivedCallSchema.optional(),
+  /**
+   * How far what this operation returns is trusted when it enters a session: the company's own
+   * records are `trusted`; mail, web pages, tickets and other people's text are `untrusted` (default).
+   */
+  contentTrust: z.enum(['trusted', 'untrusted']).default('untrusted'),
+  /**
+   * `required`: a call must cite chunks retrieved in the same trace (`citations`), none stale,
+   * unknown or from a quarantined source. Otherwise policy decides (e.g. asks for approval on the
+   * `citation_*` signals); a call policy simply allows is denied.
+   */
+  citations: z.enum(['required', 'optional']).default('optional'),
+  /** A read operation of the same tool that previews the change, shown to approvers. Called with the same arguments. */
+  dryRun: id.optional(),
+  /**
+   * A read operation that finds out whether a call whose outcome is unknown (timeout) took effect.
+   * A non-null result means it did (and becomes the outcome); null leaves the outcome unknown.
+   */
+  statusCheck: derivedCallSchema.optional(),
 });
 
 const inProcessUpstreamSchema = z.strictObject({ kind: z.literal('in_process') });
@@ -93,6 +133,8 @@ const toolPattern = z.string().min(1).max(200);
 const mcpEffectRuleSchema = z.strictObject({
   tools: z.array(toolPattern).min(1),
   effect: effectSchema,
+  /** Trust of what these tools return when it enters a session (default untrusted). */
+  contentTrust: z.enum(['trusted', 'untrusted']).default('untrusted'),
   idempotent: z.boolean().default(false),
   cost: z.strictObject({ usd: z.number().nonnegative() }).default({ usd: 0 }),
   entities: z.array(entitySelectorSchema).default([]),
@@ -229,6 +271,127 @@ const storageSchema = z.discriminatedUnion('driver', [
   }),
 ]);
 
+const executionSchema = z.strictObject({
+  /** Writes and destructive operations need an idempotency key (or the caller opting in to a derived one). */
+  requireIdempotencyKey: z.boolean().default(true),
+  /** How long a key and its first outcome are kept. */
+  idempotencyTtl: durationText.default('7d'),
+  /** Reads (and writes declared idempotent) are retried on upstream failures; other writes never. */
+  retries: z
+    .strictObject({
+      maxAttempts: z.number().int().min(1).max(10).default(3),
+      baseDelay: durationText.default('100ms'),
+      maxDelay: durationText.default('2s'),
+    })
+    .default({ maxAttempts: 3, baseDelay: '100ms', maxDelay: '2s' }),
+  /** Per upstream: open after this many consecutive failures, probe again after the cooldown. */
+  circuitBreaker: z
+    .strictObject({
+      failureThreshold: z.number().int().min(1).max(1000).default(5),
+      cooldown: durationText.default('10s'),
+    })
+    .default({ failureThreshold: 5, cooldown: '10s' }),
+});
+
+const approvalsSchema = z.strictObject({
+  /** A request not decided within this time ends as denied. */
+  expiry: durationText.default('1h'),
+  /** Role that approves writes of sessions, agents or tenants in `elevated` mode. */
+  elevatedRole: z.string().min(1).default('approver'),
+  /** Notified (signed, retried) when a request is opened and when it is decided. */
+  webhook: z
+    .strictObject({
+      /** The endpoint, or a secret reference to it when the URL itself carries a credential. */
+      url: z.union([secretRef, z.string().url()]),
+      /** Shared secret for the `Interlock-Signature` HMAC. */
+      secret: secretRef,
+    })
+    .optional(),
+});
+
+/** Data classification of a retrieval source, least to most restricted. */
+export const classificationSchema = z.enum(['public', 'internal', 'pii', 'confidential', 'secret']);
+
+const retrievalSourceSchema = z.strictObject({
+  id,
+  tenant: id,
+  owner: z.string().min(1, 'expected the accountable owner (a person or team)'),
+  description: z.string().optional(),
+  classification: classificationSchema,
+  /** `untrusted`: content an outsider can write (inbound e-mail, web pages, tickets). */
+  trust: z.enum(['trusted', 'untrusted']),
+  /** A chunk older than `budget` is stale; `response` says what a retrieval does with it. Omitted: never stale. */
+  freshness: z.strictObject({ budget: durationText, response: z.enum(['exclude', 'warn', 'downgrade']).default('warn') }).optional(),
+  /** Who may retrieve from the source at all: these agents (of the source's tenant), for these tasks (omitted: any task). */
+  allow: z.strictObject({ agents: z.array(id).min(1), tasks: z.array(id).min(1).optional() }),
+  /**
+   * Entitled readers see personal data unredacted, and are the only ones who see `confidential`
+   * and `secret` sources: an acting-for user holding one of `roles`, or, with no user, one of `agents`.
+   */
+  readers: z
+    .strictObject({ roles: z.array(z.string().min(1)).default([]), agents: z.array(id).default([]) })
+    .default({ roles: [], agents: [] }),
+});
+
+const retrievalSchema = z.strictObject({
+  /** Chunks returned when a request names no limit (at most 50). */
+  defaultLimit: z.number().int().min(1).max(50).default(8),
+  sources: z
+    .array(retrievalSourceSchema)
+    .default([])
+    .refine((sources) => new Set(sources.map((source) => source.id)).size === sources.length, {
+      message: 'source ids must be unique',
+    }),
+});
+
+const riskSchema = z.strictObject({
+  /** Trust of content by origin (`user`, `email`, `web`, …); origins not listed are untrusted. `user` needs a verified user assertion. */
+  origins: z.record(z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/), z.enum(['trusted', 'untrusted'])).default({ user: 'trusted' }),
+  /** 0..1: content scoring at least this raises an injection signal. */
+  injectionThreshold: z.number().min(0).max(1).default(0.5),
+  /** The same call proposed this many times in a session within `window` raises `loop`. */
+  loop: z
+    .strictObject({ threshold: z.number().int().min(2).max(10_000).default(5), window: durationText.default('10m') })
+    .default({ threshold: 5, window: '10m' }),
+  /** 0..100: a reported confidence below this raises `low_confidence`. */
+  lowConfidence: z.number().min(0).max(100).default(50),
+  /**
+   * An injection classifier over HTTP (POST {"text"} → {"score": 0..1}), combined with the rules by
+   * taking the higher score. Unreachable or slow: the rules' score stands.
+   */
+  classifier: z
+    .strictObject({
+      url: z.union([secretRef, z.string().url()]),
+      timeout: durationText.default('2s'),
+    })
+    .optional(),
+  /** Most recent entries of a session's ledger taken into account. */
+  ledgerLimit: z.number().int().min(1).max(10_000).default(500),
+  /** When a signal is raised `count` times within `window` for one session, agent or tenant, set its mode. */
+  runbooks: z
+    .array(
+      z.strictObject({
+        id,
+        signal: z
+          .string()
+          .regex(
+            /^(taint|injection|loop|low_confidence|injection:[a-z_]+)$/,
+            'expected taint, injection, injection:<category>, loop or low_confidence',
+          ),
+        count: z.number().int().min(1).default(1),
+        window: durationText.default('10m'),
+        scope: z.enum(['session', 'agent', 'tenant']).default('session'),
+        /** The mode to set; omit with `quarantineSource` alone. */
+        mode: z.enum(['elevated', 'read_only', 'locked']).optional(),
+        /** Also quarantine the retrieval source whose chunk raised the signal (suspected poisoning). */
+        quarantineSource: z.boolean().default(false),
+        /** Also send a `risk.runbook` event to the webhook (approvals.webhook). */
+        notify: z.boolean().default(false),
+      }),
+    )
+    .default([]),
+});
+
 export const projectSchema = z.strictObject({
   version: z.literal(1, 'expected version: 1'),
   project: z.string().min(1),
@@ -269,6 +432,27 @@ export const projectSchema = z.strictObject({
     servers: [],
   }),
   policy: z.strictObject({ bundle: z.string().min(1) }),
+  execution: executionSchema.default({
+    requireIdempotencyKey: true,
+    idempotencyTtl: '7d',
+    retries: { maxAttempts: 3, baseDelay: '100ms', maxDelay: '2s' },
+    circuitBreaker: { failureThreshold: 5, cooldown: '10s' },
+  }),
+  approvals: approvalsSchema.default({ expiry: '1h', elevatedRole: 'approver' }),
+  risk: riskSchema.default({
+    origins: { user: 'trusted' },
+    injectionThreshold: 0.5,
+    loop: { threshold: 5, window: '10m' },
+    lowConfidence: 50,
+    ledgerLimit: 500,
+    runbooks: [],
+  }),
+  containment: z
+    .strictObject({
+      /** How often each process checks for kill switches and modes set elsewhere (PostgreSQL also notifies at once). */
+      pollInterval: durationText.default('250ms'),
+    })
+    .default({ pollInterval: '250ms' }),
   /** ES module exporting `handlers`: { 'tool.operation': function } for in-process tools run by `interlock serve`. */
   handlers: z.string().min(1).optional(),
   limits: limitsSchema.default({ rate: {}, perRequest: {}, perSession: {}, counterTtl: '24h' }),
@@ -282,6 +466,8 @@ export const projectSchema = z.strictObject({
   logging: z
     .strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
     .default({ level: 'info' }),
+  /** Governed retrieval: registered sources, their classification, trust, freshness and allowlists. */
+  retrieval: retrievalSchema.default({ defaultLimit: 8, sources: [] }),
 });
 
 export type ProjectFile = z.infer<typeof projectSchema>;
@@ -298,3 +484,11 @@ export type TrustedIssuerConfig = ProjectFile['identity']['trustedIssuers'][numb
 export type McpConfig = ProjectFile['mcp'];
 export type McpServerConfig = McpConfig['servers'][number];
 export type McpEffectRule = McpServerConfig['effects'][number];
+export type ExecutionConfig = ProjectFile['execution'];
+export type RiskConfig = ProjectFile['risk'];
+export type ApprovalsConfig = ProjectFile['approvals'];
+export type DerivedCallConfig = z.infer<typeof derivedCallSchema>;
+export type ArgumentSource = z.infer<typeof argumentSourceSchema>;
+export type RetrievalConfig = ProjectFile['retrieval'];
+export type RetrievalSourceConfig = RetrievalConfig['sources'][number];
+export type Classification = z.infer<typeof classificationSchema>;

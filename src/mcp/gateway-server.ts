@@ -34,6 +34,8 @@ export interface GatewayServices {
   passthroughServers(): readonly PassthroughServer[];
   /** Records a passed-through read (a resource or a prompt) in the audit log. */
   recordAccess(access: PassthroughAccess): void;
+  /** The status of an approval requested by this agent, or null when there is none such. */
+  approvalStatus(approvalId: string, tenant: string, agentId: string): Promise<string | null>;
 }
 
 /** A resource read or prompt fetched through the gateway: not a tool call, but evidence all the same. */
@@ -59,8 +61,14 @@ export interface GatewaySession {
   actingFor(requestAssertion: string | undefined): string | undefined;
 }
 
+/** How long a call waits for an approver once the user chose to wait (below clients' usual 60 s request timeout). */
+const APPROVAL_WAIT_MS = 50_000;
+const APPROVAL_POLL_MS = 500;
+
 const ACTING_FOR_META = 'interlock/actingFor';
 const TRACE_META = 'interlock/traceId';
+const IDEMPOTENCY_META = 'interlock/idempotencyKey';
+const APPROVAL_META = 'interlock/approvalId';
 
 /**
  * One virtual MCP server for one agent: the tools it may use from every configured tool and
@@ -94,26 +102,49 @@ export function createGatewayServer(services: GatewayServices, session: GatewayS
     const progressToken = meta.progressToken;
     const assertion = typeof meta[ACTING_FOR_META] === 'string' ? meta[ACTING_FOR_META] : undefined;
     const traceId = typeof meta[TRACE_META] === 'string' ? meta[TRACE_META] : undefined;
-    const outcome = await services.call(
-      {
-        tool,
-        operation,
-        arguments: request.params.arguments ?? {},
-        traceId,
-        sessionId: session.sessionId,
-        actingFor: session.actingFor(assertion ?? actingForFromAuth(extra.authInfo?.extra)),
-        signal: extra.signal,
-        onProgress:
-          progressToken === undefined
-            ? undefined
-            : (update) => {
-                void extra
-                  .sendNotification({ method: 'notifications/progress', params: { progressToken, ...definedOnly(update) } })
-                  .catch(() => undefined);
-              },
-      },
-      session.credential(extra.authInfo?.token),
-    );
+    const idempotencyKey = typeof meta[IDEMPOTENCY_META] === 'string' ? meta[IDEMPOTENCY_META] : undefined;
+    const approvalId = typeof meta[APPROVAL_META] === 'string' ? meta[APPROVAL_META] : undefined;
+    const citedMeta = meta['interlock/citations'];
+    const citations = Array.isArray(citedMeta) ? citedMeta.filter((id): id is string => typeof id === 'string') : undefined;
+    const callRequest: CallRequest = {
+      tool,
+      operation,
+      arguments: request.params.arguments ?? {},
+      traceId,
+      sessionId: session.sessionId,
+      // MCP clients rarely send keys: a write without one gets a key derived from the trace (or
+      // the session) and the action, so the same write retried in this session runs once.
+      idempotencyKey,
+      deriveIdempotencyKey: idempotencyKey === undefined,
+      approvalId,
+      citations,
+      actingFor: session.actingFor(assertion ?? actingForFromAuth(extra.authInfo?.extra)),
+      signal: extra.signal,
+      onProgress:
+        progressToken === undefined
+          ? undefined
+          : (update) => {
+              void extra
+                .sendNotification({ method: 'notifications/progress', params: { progressToken, ...definedOnly(update) } })
+                .catch(() => undefined);
+            },
+    };
+    const credential = session.credential(extra.authInfo?.token);
+    let outcome = await services.call(callRequest, credential);
+    if (
+      outcome.status === 'approval_required' &&
+      outcome.approval !== undefined &&
+      server.getClientCapabilities()?.elicitation !== undefined
+    ) {
+      outcome = await offerToWaitForApproval(
+        server,
+        services,
+        session,
+        outcome,
+        () => services.call({ ...callRequest, approvalId: outcome.approval?.id }, credential),
+        extra.signal,
+      );
+    }
     return toToolResult(outcome, contract);
   });
 
@@ -199,4 +230,50 @@ function definedOnly(update: { progress: number; total?: number | undefined; mes
     ...(update.total === undefined ? {} : { total: update.total }),
     ...(update.message === undefined ? {} : { message: update.message }),
   };
+}
+
+/**
+ * Where the client supports elicitation, a call waiting for approval asks the user whether to wait
+ * for the approver's decision. The answer approves nothing: only an approver holding the policy's
+ * role can. If the user waits and the request is decided in time, the call is retried under that
+ * approval (so it runs, once, or ends as denied); otherwise the pending answer stands.
+ */
+async function offerToWaitForApproval(
+  server: Server,
+  services: GatewayServices,
+  session: GatewaySession,
+  pending: CallOutcome,
+  retry: () => Promise<CallOutcome>,
+  signal: AbortSignal,
+): Promise<CallOutcome> {
+  const approval = pending.approval;
+  if (approval === undefined) return pending;
+  const seconds = Math.round(APPROVAL_WAIT_MS / 1000);
+  const answer = await server
+    .elicitInput(
+      {
+        message: `This action needs approval by ${approval.quorum > 1 ? `${approval.quorum} holders` : 'a holder'} of the role "${approval.approverRole}" (approval ${approval.id}). Approvers have been asked; answering here approves nothing. Wait up to ${seconds} seconds for their decision?`,
+        requestedSchema: {
+          type: 'object',
+          properties: {
+            wait: {
+              type: 'boolean',
+              title: 'Wait for the decision',
+              description: `Keep this call open for up to ${seconds} seconds while an approver decides.`,
+              default: true,
+            },
+          },
+        },
+      },
+      { signal },
+    )
+    .catch(() => null);
+  if (answer === null || answer.action !== 'accept' || answer.content?.['wait'] === false) return pending;
+  const deadline = Date.now() + APPROVAL_WAIT_MS;
+  while (Date.now() < deadline && !signal.aborted) {
+    await new Promise((resolve) => setTimeout(resolve, APPROVAL_POLL_MS));
+    const status = await services.approvalStatus(approval.id, session.tenant, session.agentId).catch(() => 'pending');
+    if (status !== 'pending') return retry();
+  }
+  return pending;
 }

@@ -9,6 +9,10 @@ export const META = {
   callId: 'interlock/callId',
   traceId: 'interlock/traceId',
   auditEventId: 'interlock/auditEventId',
+  approvalId: 'interlock/approvalId',
+  approvalStatus: 'interlock/approvalStatus',
+  idempotencyKey: 'interlock/idempotencyKey',
+  replayed: 'interlock/replayed',
 } as const;
 
 /**
@@ -24,6 +28,9 @@ export function toToolResult(outcome: CallOutcome, contract: OperationContract |
     [META.traceId]: outcome.traceId,
     [META.auditEventId]: outcome.auditEventId,
     ...(outcome.error === undefined ? {} : { [META.code]: outcome.error.code }),
+    ...(outcome.approval === undefined ? {} : { [META.approvalId]: outcome.approval.id, [META.approvalStatus]: outcome.approval.status }),
+    ...(outcome.idempotencyKey === undefined ? {} : { [META.idempotencyKey]: outcome.idempotencyKey }),
+    ...(outcome.replayed === true ? { [META.replayed]: true } : {}),
   };
   if (outcome.status === 'executed') {
     if (contract?.upstream.kind === 'mcp' && isToolResult(outcome.result)) {
@@ -49,8 +56,14 @@ function explain(outcome: CallOutcome): string {
     case 'denied':
       return `Interlock denied this call: ${reasons || 'no policy permits it'}. Do not retry it unchanged; choose another action or ask the user${evidence}.`;
     case 'approval_required': {
-      const role = typeof outcome.error?.details?.['approverRole'] === 'string' ? outcome.error.details['approverRole'] : 'an approver';
-      return `This call needs approval by ${role} before it can run: ${reasons || 'policy requires approval'}. Nothing was executed; tell the user it is waiting for approval${evidence}.`;
+      const details = outcome.error?.details ?? {};
+      const role = typeof details['approverRole'] === 'string' ? details['approverRole'] : 'an approver';
+      const id = outcome.approval?.id ?? (typeof details['approvalId'] === 'string' ? details['approvalId'] : null);
+      const pending =
+        id === null
+          ? ''
+          : ` Approval ${id} is pending until ${outcome.approval?.expiresAt ?? 'it expires'}; call this tool again with the same arguments (and the same interlock/idempotencyKey, if you sent one) to get the outcome once it is decided.`;
+      return `This call needs approval by ${role} before it can run: ${reasons || 'policy requires approval'}. Nothing was executed; tell the user it is waiting for approval.${pending}${evidence}`;
     }
     case 'failed': {
       const code = outcome.error?.code ?? 'UPSTREAM_FAILED';

@@ -13,6 +13,7 @@ import { InterlockError } from '../errors/interlock-error.js';
 import { HttpExecutor } from '../execution/http-executor.js';
 import { InProcessExecutor, type ToolHandler } from '../execution/in-process-executor.js';
 import { RoutingExecutor } from '../execution/routing-executor.js';
+import { ResilientExecutor } from '../execution/resilient-executor.js';
 import { Kernel, type KernelLimits } from '../gate/kernel.js';
 import { createIdentityServices, type IdentityServices } from '../identity/identity-services.js';
 import { loadOrCreateSigningKey, type SigningKey } from '../keys/keystore.js';
@@ -22,7 +23,7 @@ import { PolicyEngine } from '../policy/engine.js';
 import { Redactor } from '../redaction/redactor.js';
 import { ArgumentsValidator } from '../registry/arguments-validator.js';
 import { Registry } from '../registry/registry.js';
-import type { Reader, ServerServices } from '../server/services.js';
+import type { Operator, Reader, ServerServices } from '../server/services.js';
 import { openStore } from '../store/open-store.js';
 import type { Store } from '../store/store.js';
 import { createLogger } from '../telemetry/logger.js';
@@ -38,6 +39,21 @@ import { pinFirstSeen } from './first-start-pins.js';
 import { INTERLOCK_VERSION } from './version.js';
 import { loadHandlersModule } from './handlers-module.js';
 import { OutputRedaction } from './output-redaction.js';
+import { ContainmentView } from '../containment/containment-view.js';
+import { ContainmentService } from '../containment/containment-service.js';
+import { ApprovalService } from '../approvals/approval-service.js';
+import { RiskService } from '../risk/risk-service.js';
+import { createHttpInjectionClassifier } from '../risk/injection/http-classifier.js';
+import { isValidExternalId } from '../gate/call.js';
+import { defaultFingerprintKey, injectionScanner, taintAnalyzer } from '../risk/risk-engine.js';
+import { WebhookNotifier } from '../approvals/webhook-notifier.js';
+import { RollbackService } from '../execution/rollback.js';
+import { PlanService } from '../plans/plan-service.js';
+import { operatorControls } from './operator-controls.js';
+import { ContentRedactor } from '../retrieval/content-redaction.js';
+import type { EmbeddingsProvider } from '../retrieval/embeddings.js';
+import { RetrievalService } from '../retrieval/retrieval-service.js';
+import { SourceRegistry } from '../retrieval/source-registry.js';
 
 const COUNTER_PURGE_INTERVAL_MS = 10 * 60 * 1000;
 const CHECKPOINT_INTERVAL_MS = 5_000;
@@ -66,6 +82,8 @@ export interface RuntimeOptions {
   readonly processMetrics?: boolean;
   /** Connect to the configured upstream MCP servers (what `serve` and `mcp` do). Default false. */
   readonly startMcpUpstreams?: boolean;
+  /** Re-orders full-text retrieval candidates by meaning (none is built in). */
+  readonly retrievalEmbeddings?: EmbeddingsProvider;
 }
 
 /** A project opened for business: every component wired, nothing listening yet. */
@@ -89,6 +107,17 @@ export interface Runtime {
   readonly toolLock: ToolLock;
   readonly toolLockPath: string;
   readonly drift: ToolDriftMonitor;
+  /** Kill switches and session modes: set, lift, list. */
+  readonly containment: ContainmentService;
+  /** This process's view of the kill switches and modes in force. */
+  readonly containmentView: ContainmentView;
+  readonly approvals: ApprovalService;
+  /** Plans and runs compensations of what agents did (through this runtime's kernel). */
+  readonly rollback: RollbackService;
+  /** Two-phase plans: propose (decide every step, run none), then execute once approved. */
+  readonly plans: PlanService;
+  /** Governed retrieval: sources, ingest, search, quarantine, citations. */
+  readonly retrieval: RetrievalService;
   /** What the MCP doors need. */
   gatewayServices(): GatewayServices;
   /** Subscribes to changes of what MCP clients may see (tool drift, upstreams lost or back, policy reloads). */
@@ -182,11 +211,23 @@ export async function openRuntime(projectPath: string, options: RuntimeOptions =
     if (options.loadHandlers === true && config.handlers !== undefined) {
       for (const [name, handler] of await loadHandlersModule(project.dir, config.handlers)) inProcess.register(name, handler);
     }
-    const executor = new RoutingExecutor({
-      in_process: inProcess,
-      http: new HttpExecutor((reference) => secrets.resolve(reference)),
-      mcp: new McpExecutor(upstreams),
-    });
+    // Every upstream behind its own circuit breaker; reads (and idempotent writes) retried, other writes never.
+    const { retries, circuitBreaker } = config.execution;
+    const executor = new ResilientExecutor(
+      new RoutingExecutor({
+        in_process: inProcess,
+        http: new HttpExecutor((reference) => secrets.resolve(reference)),
+        mcp: new McpExecutor(upstreams),
+      }),
+      {
+        observer: metrics,
+        failureThreshold: circuitBreaker.failureThreshold,
+        cooldownMs: parseDuration(circuitBreaker.cooldown),
+        maxAttempts: retries.maxAttempts,
+        baseDelayMs: parseDuration(retries.baseDelay),
+        maxDelayMs: parseDuration(retries.maxDelay),
+      },
+    );
     for (const name of firstStartPins) {
       const pin = toolLock.tools[name];
       audit.record({
@@ -210,6 +251,101 @@ export async function openRuntime(projectPath: string, options: RuntimeOptions =
     const toolsChanged = () => {
       for (const listener of toolListeners) listener();
     };
+    // Kill switches and modes are loaded before the first call can run, then kept current.
+    const containmentView = new ContainmentView({
+      store,
+      pollIntervalMs: parseDuration(config.containment.pollInterval),
+      onError: (error) =>
+        logger.warn({ code: error instanceof InterlockError ? error.code : 'unknown' }, 'kill switches and modes could not be refreshed'),
+    });
+    await containmentView.start();
+    const containment = new ContainmentService({ store, audit, onChange: () => containmentView.refresh() });
+    const webhook = config.approvals.webhook;
+    const notifier =
+      webhook === undefined
+        ? undefined
+        : new WebhookNotifier({
+            url: isSecretReference(webhook.url) ? secrets.resolve(webhook.url) : webhook.url,
+            secret: secrets.resolve(webhook.secret),
+            logger: logger.child({ component: 'approval-webhook' }),
+            onFailed: (deliveryId, type, reason) =>
+              audit.record({
+                type: 'approval.notified',
+                tenant: null,
+                agent: null,
+                traceId: null,
+                callId: null,
+                data: { deliveryId, event: type, delivered: false, reason },
+              }),
+            onDelivered: (deliveryId, type, attempts) =>
+              audit.record({
+                type: 'approval.notified',
+                tenant: null,
+                agent: null,
+                traceId: null,
+                callId: null,
+                data: { deliveryId, event: type, delivered: true, attempts },
+              }),
+          });
+    const approvals = new ApprovalService({ store, audit, expiryMs: parseDuration(config.approvals.expiry), notifier });
+    const retrieval = new RetrievalService({
+      store,
+      audit,
+      sources: SourceRegistry.fromConfig(config),
+      authentication: identity.authenticator,
+      containmentRules: () => containmentView.rules,
+      containment,
+      redactor: new ContentRedactor(secrets.knownValues()),
+      defaultLimit: config.retrieval.defaultLimit,
+      durable: durability === 'durable',
+      embeddings: options.retrievalEmbeddings,
+    });
+    // Retrieved chunks enter the session ledger with their source's trust, before the answer leaves.
+    retrieval.onRetrieved(async (content) => {
+      const sessionId = content.sessionId;
+      if (sessionId === null) return;
+      for (const chunk of content.chunks) {
+        await risk.recordContent({
+          tenant: content.tenant,
+          sessionId,
+          origin: 'retrieval',
+          trust: chunk.trust,
+          sourceId: `${chunk.sourceId}:${chunk.citationId}`,
+          label: `chunk of source ${chunk.sourceId}`,
+          retrievalSourceId: chunk.sourceId,
+          text: chunk.text,
+          agentId: content.agentId,
+          traceId: content.traceId,
+        });
+      }
+    });
+    const riskConfig = config.risk;
+    const risk = new RiskService({
+      store,
+      audit,
+      scanner: injectionScanner(),
+      classifier:
+        riskConfig.classifier === undefined
+          ? undefined
+          : createHttpInjectionClassifier({
+              url: isSecretReference(riskConfig.classifier.url) ? secrets.resolve(riskConfig.classifier.url) : riskConfig.classifier.url,
+              timeoutMs: parseDuration(riskConfig.classifier.timeout),
+            }),
+      taint: taintAnalyzer(defaultFingerprintKey(config.project)),
+      settings: {
+        origins: riskConfig.origins,
+        injectionThreshold: riskConfig.injectionThreshold,
+        loopThreshold: riskConfig.loop.threshold,
+        loopWindowMs: parseDuration(riskConfig.loop.window),
+        lowConfidence: riskConfig.lowConfidence,
+        ledgerLimit: riskConfig.ledgerLimit,
+        runbooks: riskConfig.runbooks.map((runbook) => ({ ...runbook, windowMs: parseDuration(runbook.window) })),
+      },
+      setMode: (request) => containment.setMode(request),
+      containment: () => containmentView.rules,
+      quarantineSource: (sourceId, reason, by) => retrieval.quarantine(sourceId, reason, { by, tenants: '*' }),
+      notify: notifier === undefined ? undefined : (event) => notifier.notify(event),
+    });
     const rateLimiter = new RateLimiter();
     const outputRedaction = new OutputRedaction(secrets.knownValues());
     const limits = kernelLimits(config);
@@ -247,6 +383,16 @@ export async function openRuntime(projectPath: string, options: RuntimeOptions =
         audit,
         observer: metrics,
         availability: drift,
+        containment: { rules: () => containmentView.rules },
+        risk,
+        citations: retrieval,
+        approvals,
+        idempotency: store,
+        compensations: store,
+        requireIdempotencyKey: config.execution.requireIdempotencyKey,
+        idempotencyTtlMs: parseDuration(config.execution.idempotencyTtl),
+        elevatedRole: config.approvals.elevatedRole,
+        retryBudget: { attempts: retries.maxAttempts, maxDelayMs: parseDuration(retries.maxDelay) },
       });
       return { ok: true, governance: { lock, registry, policy, drift, kernel } };
     };
@@ -255,6 +401,22 @@ export async function openRuntime(projectPath: string, options: RuntimeOptions =
     let current: Governance = first.governance;
 
     const evidence = new EvidenceReader(store, () => [auditKey.publicKey]);
+    const rollback = new RollbackService({
+      store,
+      audit,
+      kernel: { call: (request, credential) => current.kernel.call(request, credential) },
+    });
+
+    const plans = new PlanService({
+      store,
+      kernel: () => current.kernel,
+      registry: () => current.registry,
+      authentication: identity.authenticator,
+      approvals,
+      audit,
+      caps: { perRequest: limits.perRequest, perSession: limits.perSession, perAgent: limits.perAgent?.caps },
+      redactArguments: (value) => outputRedaction.redactResult(value, []).value,
+    });
 
     const authenticateReader = async (token: string): Promise<Reader> => {
       if (tokenKind(token) === 'operator') {
@@ -264,10 +426,21 @@ export async function openRuntime(projectPath: string, options: RuntimeOptions =
       const principal = await identity.authenticator.authenticate({ kind: 'token', token }, undefined);
       return { kind: 'agent', agentId: principal.agent.agentId, tenant: principal.agent.tenant };
     };
+    const authenticateOperator = async (token: string): Promise<Operator> => {
+      if (tokenKind(token) !== 'operator') {
+        // A bad token is a 401 first; a good agent token is refused: agents never decide or contain.
+        await identity.authenticator.authenticate({ kind: 'token', token }, undefined);
+        throw new InterlockError('FORBIDDEN', 'this needs an operator token; an agent token cannot decide approvals, kill or set modes');
+      }
+      const operator = await identity.authenticator.authenticateOperator(token);
+      return { operatorId: operator.operatorId, roles: operator.roles, tenants: operator.tenants };
+    };
 
     // Expired request/session counters are dropped in the background; failures only delay cleanup.
     const purgeTimer = setInterval(() => {
-      store.purgeExpiredCounters(new Date().toISOString()).catch(() => logger.warn('expired counters could not be purged'));
+      const now = new Date().toISOString();
+      store.purgeExpiredCounters(now).catch(() => logger.warn('expired counters could not be purged'));
+      store.purgeExpiredIdempotency(now).catch(() => logger.warn('expired idempotency records could not be purged'));
     }, COUNTER_PURGE_INTERVAL_MS);
     purgeTimer.unref();
     // Checkpoints are also signed on a clock, so a quiet period or a crash leaves at most a few
@@ -312,6 +485,12 @@ export async function openRuntime(projectPath: string, options: RuntimeOptions =
       get drift() {
         return current.drift;
       },
+      containment,
+      containmentView,
+      approvals,
+      rollback,
+      plans,
+      retrieval,
       onToolsChanged(listener) {
         toolListeners.add(listener);
         return () => toolListeners.delete(listener);
@@ -331,6 +510,10 @@ export async function openRuntime(projectPath: string, options: RuntimeOptions =
             callId: null,
             data: { target: access.target, sessionId: access.sessionId, ok: access.ok },
           });
+        },
+        approvalStatus: async (approvalId, tenant, agentId) => {
+          const record = await approvals.get(approvalId);
+          return record === null || record.tenant !== tenant || record.agentId !== agentId ? null : record.status;
         },
         passthroughServers: () =>
           config.mcp.servers.flatMap((server) => {
@@ -385,6 +568,11 @@ export async function openRuntime(projectPath: string, options: RuntimeOptions =
         bodyLimitBytes: config.server.bodyLimitBytes,
         call: (request, credential) => current.kernel.call(request, credential),
         authenticateReader,
+        authenticateOperator,
+        ...operatorControls(approvals, containment),
+        proposePlan: (request, credential) => plans.propose(request, credential),
+        getPlan: (reader, id) => plans.get(id, reader),
+        executePlan: (id, credential, actingFor) => plans.execute(id, credential, actingFor),
         readAudit: (reader, query) => evidence.readAudit(reader, query),
         traceStory: (reader, traceId) => evidence.traceStory(reader, traceId),
         async verifyAudit(reader) {
@@ -394,6 +582,39 @@ export async function openRuntime(projectPath: string, options: RuntimeOptions =
           const report = await evidence.verify(reader);
           return { ok: report.ok, report };
         },
+        async recordSessionContent(credential, sessionId, content) {
+          const principal = await identity.authenticator.authenticate(credential, content.actingFor);
+          if (!isValidExternalId(sessionId) || (content.traceId !== undefined && !isValidExternalId(content.traceId))) {
+            throw new InterlockError('REQUEST_INVALID', 'session and trace ids are 1-128 characters of A-Z a-z 0-9 . _ : -');
+          }
+          const trust = risk.trustOf(content.origin);
+          // Only the user can vouch for the user's words: trusted content needs their verified assertion.
+          if (trust === 'trusted' && principal.actingFor === null) {
+            throw new InterlockError(
+              'FORBIDDEN',
+              `content of origin "${content.origin}" is trusted: send it with the user's assertion (actingFor)`,
+            );
+          }
+          const recorded = await risk.recordContent({
+            tenant: principal.agent.tenant,
+            sessionId,
+            origin: content.origin,
+            sourceId: content.sourceId ?? content.origin,
+            label: content.label ?? `${content.origin} content`,
+            text: content.text,
+            agentId: principal.agent.agentId,
+            traceId: content.traceId ?? null,
+          });
+          await audit.flush();
+          return {
+            entryId: recorded.id,
+            trust: recorded.trust,
+            injectionScore: recorded.injectionScore,
+            signals: recorded.signals,
+            values: recorded.values,
+          };
+        },
+        retrieval,
         ready: () => store.ping(),
         mcp: {
           gateway: runtime.gatewayServices(),
@@ -416,6 +637,8 @@ export async function openRuntime(projectPath: string, options: RuntimeOptions =
         clearInterval(purgeTimer);
         clearInterval(checkpointTimer);
         try {
+          await containmentView.close();
+          await notifier?.close();
           await upstreams.close();
           await audit.close();
         } finally {

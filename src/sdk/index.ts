@@ -17,6 +17,17 @@ export interface CallContext {
   readonly sessionId?: string;
   /** Signed user assertion when the agent acts for a user. */
   readonly actingFor?: string;
+  /**
+   * Writes and destructive operations need one (unless `deriveIdempotencyKey` is set): a retry with
+   * the same key returns the first outcome instead of running again; the same key for another
+   * action is refused. One key names one intended action, so pass it per call, not in `wrap` defaults.
+   */
+  readonly idempotencyKey?: string;
+  /**
+   * Opt in to a key derived from the trace id (or else the session id) and the action: the same
+   * write with the same arguments runs once per trace. Fits `wrap` defaults when every call carries a trace id.
+   */
+  readonly deriveIdempotencyKey?: boolean;
 }
 
 /** Thrown by wrapped tools when a call does not execute: denied, approval required, refused or failed. */
@@ -64,6 +75,8 @@ export class Interlock {
         traceId: request.traceId ?? context.traceId,
         sessionId: request.sessionId ?? context.sessionId,
         actingFor: request.actingFor ?? context.actingFor,
+        idempotencyKey: request.idempotencyKey ?? context.idempotencyKey,
+        deriveIdempotencyKey: request.deriveIdempotencyKey ?? context.deriveIdempotencyKey,
       },
       { kind: 'in_process', agentId: context.agent },
     );
@@ -72,13 +85,19 @@ export class Interlock {
   /**
    * Wraps a function as a governed tool: registers it as the implementation of `tool.operation`
    * and returns a function that only reaches it through the kernel. Resolves with the (governed)
-   * result; throws GovernedCallError when the call does not execute.
+   * result; throws GovernedCallError when the call does not execute. A wrapped write takes its
+   * idempotency key in the per-call context (`fn(args, { idempotencyKey })`), or derives one when
+   * the defaults set `deriveIdempotencyKey`.
    */
   wrap<Args extends Record<string, unknown>, Result>(
     qualifiedName: `${string}.${string}`,
     implementation: (args: Args, context: ExecutionContext) => Result | Promise<Result>,
     defaults: CallContext,
   ): (args: Args, context?: Partial<CallContext>) => Promise<Result> {
+    if (defaults.idempotencyKey !== undefined) {
+      // Every call would share it: the first would run and the rest replay it or conflict with it.
+      throw new TypeError('an idempotency key names one call: pass it per call, not in the defaults of wrap()');
+    }
     const separator = qualifiedName.indexOf('.');
     const tool = qualifiedName.slice(0, separator);
     const operation = qualifiedName.slice(separator + 1);

@@ -2,9 +2,14 @@ import { Ajv } from 'ajv';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { InterlockError } from '../errors/interlock-error.js';
 import { errorHandler, sendError } from './error-response.js';
+import { registerApprovalRoutes } from './routes/approvals.js';
 import { registerCallRoutes } from './routes/calls.js';
+import { registerSessionRoutes } from './routes/sessions.js';
+import { registerContainmentRoutes } from './routes/containment.js';
 import { registerEvidenceRoutes } from './routes/evidence.js';
 import { registerOperationalRoutes } from './routes/operations.js';
+import { registerPlanRoutes } from './routes/plans.js';
+import { registerRetrievalRoutes } from './routes/retrieval.js';
 import type { ServerServices } from './services.js';
 import { registerMcpRoutes } from '../mcp/http-door.js';
 
@@ -31,7 +36,12 @@ export function buildServer(services: ServerServices): FastifyInstance {
   );
   registerOperationalRoutes(app, services);
   registerCallRoutes(app, services);
+  registerSessionRoutes(app, services);
   registerEvidenceRoutes(app, services);
+  registerApprovalRoutes(app, services);
+  registerContainmentRoutes(app, services);
+  registerPlanRoutes(app, services);
+  registerRetrievalRoutes(app, services);
   if (services.mcp !== undefined) registerMcpRoutes(app, services.mcp, () => boundHost(app));
   return app;
 }

@@ -66,6 +66,31 @@ const RULES: ReadonlyArray<{ area: string; forbidden: RegExp; why: string }> = [
     forbidden: /^(fastify|@fastify\/|@modelcontextprotocol\/|commander)|\/(server|cli|mcp|sdk|gate|policy)\//,
     why: 'storage serves the core, not the reverse',
   },
+  {
+    area: 'containment',
+    forbidden: /^(fastify|@fastify\/|@modelcontextprotocol\/|commander|pg|better-sqlite3|kysely)|\/(server|cli|mcp|sdk|gate)\//,
+    why: 'kill switches and modes are rules over the store interface, whichever door sets them',
+  },
+  {
+    area: 'approvals',
+    forbidden: /^(fastify|@fastify\/|@modelcontextprotocol\/|commander|pg|better-sqlite3|kysely)|\/(server|cli|mcp|sdk|gate)\//,
+    why: 'approvals are decided the same way from the API, the CLI and MCP',
+  },
+  {
+    area: 'risk',
+    forbidden: /^(fastify|@fastify\/|@modelcontextprotocol\/|commander|pg|better-sqlite3|kysely)|\/(server|cli|mcp|sdk|gate)\//,
+    why: 'risk signals are computed from values and the store interface, whichever door the content came through',
+  },
+  {
+    area: 'retrieval',
+    forbidden: /^(fastify|@fastify\/|@modelcontextprotocol\/|commander|pg|better-sqlite3|kysely)|\/(server|cli|mcp|sdk)\/|\/gate\/kernel/,
+    why: 'governed retrieval is the same service behind the API, the SDK and the CLI',
+  },
+  {
+    area: 'plans',
+    forbidden: /^(fastify|@fastify\/|@modelcontextprotocol\/|commander|pg|better-sqlite3|kysely)|\/(server|cli|mcp|sdk)\//,
+    why: 'plans run through the kernel, not through a door',
+  },
   { area: 'server', forbidden: /^(commander)|\/(cli)\//, why: 'doors do not import each other' },
   { area: 'mcp', forbidden: /^(pg|better-sqlite3|kysely)$|\/store\//, why: 'a door reaches storage only through the kernel and its ports' },
 ];

@@ -39,11 +39,12 @@ describe('interlock audit verify', () => {
     try {
       for (let index = 0; index < 4; index += 1)
         assert.equal((await postCall(server.url, token, { ...LOOKUP, traceId: `verify-${index}` })).body.status, 'executed');
-      assert.equal((await postCall(server.url, token, smallRefund(assertion))).body.status, 'executed');
       assert.equal(
-        (await postCall(server.url, token, { tool: 'orders', operation: 'delete', arguments: { order_id: 'o-1' } })).body.status,
-        'denied',
+        (await postCall(server.url, token, { ...smallRefund(assertion), idempotencyKey: 'verify-refund' })).body.status,
+        'executed',
       );
+      const deletion = { tool: 'orders', operation: 'delete', arguments: { order_id: 'o-1' }, idempotencyKey: 'verify-delete' };
+      assert.equal((await postCall(server.url, token, deletion)).body.status, 'denied');
     } finally {
       assert.equal((await server.stop('SIGTERM')).code, 0);
     }
@@ -69,8 +70,8 @@ describe('interlock audit verify', () => {
     const match = /^OK: (\d+) events, head seq (\d+) [0-9a-f]{16}…; (\d+)\/(\d+) signed checkpoints verified/.exec(result.stdout);
     assert.ok(match !== null, result.stdout);
     eventCount = Number(match[1]);
-    // server.started, 5 executed calls x4 events, 1 denied call x3 events.
-    assert.equal(eventCount, 1 + 5 * 4 + 3);
+    // server.started, 5 executed calls x4 events (the refund also registers its compensation), 1 denied call x3 events.
+    assert.equal(eventCount, 1 + 5 * 4 + 1 + 3);
     assert.equal(match[2], String(eventCount));
     assert.ok(Number(match[4]) >= 1, 'a clean shutdown signs a checkpoint');
     assert.equal(match[3], match[4]);

@@ -18,7 +18,14 @@ describe('interlock init', () => {
     const project = join(root, 'fresh');
     const created = await runCli(['init', project]);
     assert.equal(created.code, 0, created.stderr);
-    for (const file of ['interlock.yaml', 'handlers.js', 'policies/assistant.cedar', 'policies/assistant.test.yaml', '.gitignore']) {
+    for (const file of [
+      'interlock.yaml',
+      'handlers.js',
+      'policies/assistant.cedar',
+      'policies/risk.cedar',
+      'policies/assistant.test.yaml',
+      '.gitignore',
+    ]) {
       assert.ok(existsSync(join(project, file)), `init wrote ${file}`);
     }
     assert.match(created.stdout, /Created an Interlock project in/);
@@ -30,11 +37,11 @@ describe('interlock init', () => {
     ]);
     assert.equal(policyTest.code, 0, policyTest.stdout + policyTest.stderr);
     assert.match(policyTest.stdout, /PASS .*the assistant may search/);
-    assert.match(policyTest.stdout, /2\/2 policy test case\(s\) passed/);
+    assert.match(policyTest.stdout, /4\/4 policy test case\(s\) passed/);
     assert.equal(policyValidate.code, 0, policyValidate.stdout + policyValidate.stderr);
     assert.match(
       policyValidate.stdout,
-      /policy bundle sha256:[0-9a-f]{64} is valid: 3 policies validated against the schema generated from 3 operations/,
+      /policy bundle sha256:[0-9a-f]{64} is valid: 5 policies validated against the schema generated from 3 operations/,
     );
 
     const token = await mintAgentToken(project, 'assistant');
@@ -43,13 +50,23 @@ describe('interlock init', () => {
       const health = await fetch(`${server.url}/healthz`);
       assert.equal(health.status, 200);
       assert.deepEqual(await health.json(), { status: 'ok' });
-      const appended = await postCall(server.url, token, { tool: 'notes', operation: 'append', arguments: { text: 'buy milk' } });
+      const appended = await postCall(server.url, token, {
+        tool: 'notes',
+        operation: 'append',
+        arguments: { text: 'buy milk' },
+        idempotencyKey: 'init-append-1',
+      });
       assert.equal(appended.httpStatus, 200, JSON.stringify(appended.body));
       assert.equal(appended.body.status, 'executed');
       const searched = await postCall(server.url, token, { tool: 'notes', operation: 'search', arguments: { query: 'milk' } });
       assert.equal(searched.body.status, 'executed');
       assert.deepEqual(searched.body['result'], { matches: ['buy milk'] });
-      const cleared = await postCall(server.url, token, { tool: 'notes', operation: 'clear', arguments: {} });
+      const cleared = await postCall(server.url, token, {
+        tool: 'notes',
+        operation: 'clear',
+        arguments: {},
+        idempotencyKey: 'init-clear-1',
+      });
       assert.equal(cleared.httpStatus, 202);
       assert.equal(cleared.body.error?.code, 'APPROVAL_REQUIRED');
     } finally {

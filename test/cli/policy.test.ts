@@ -29,7 +29,7 @@ describe('interlock policy', () => {
     assert.match(tested.stdout, /8\/8 policy test case\(s\) passed/);
     assert.doesNotMatch(tested.stdout, /FAIL/);
     assert.equal(validated.code, 0, validated.stdout + validated.stderr);
-    assert.match(validated.stdout, /12 policies validated against the schema generated from 4 operations/);
+    assert.match(validated.stdout, /13 policies validated against the schema generated from 5 operations/);
   });
 
   test('a failing case: policy test exits 1 and prints FAIL with the case name', async () => {

@@ -3,6 +3,7 @@
  * chosen moment while requests are in flight, then the evidence is read straight from the store.
  */
 import { strict as assert } from 'node:assert';
+import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Store, StoredAuditEvent } from '../../src/store/store.js';
 import { LOOKUP, postCall, smallRefund, startServer, type CallAnswer, type ServerProcess } from '../cli/interlock-process.js';
@@ -75,7 +76,12 @@ export async function loadThenKill(server: ServerProcess, token: string, asserti
       loop((iteration) => {
         const refund = smallRefund(assertion);
         const amount = REFUND_AMOUNTS[iteration % REFUND_AMOUNTS.length] ?? 1500;
-        return { ...refund, arguments: { ...(refund['arguments'] as Record<string, unknown>), amount_cents: amount } };
+        // Each iteration is a new refund, so it carries a new idempotency key.
+        return {
+          ...refund,
+          arguments: { ...(refund['arguments'] as Record<string, unknown>), amount_cents: amount },
+          idempotencyKey: `crash-refund-${randomUUID()}`,
+        };
       }),
     );
   }

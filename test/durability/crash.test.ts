@@ -93,7 +93,7 @@ async function killRepeatedlyUnderLoad(t: TestContext, setup: CrashSetup, killMo
 
   // After the last crash the server starts again on the same data, serves, and extends the chain.
   const server = await startAndWarm(setup.project, token, setup.env);
-  const refund = await postCall(server.url, token, smallRefund(assertion));
+  const refund = await postCall(server.url, token, { ...smallRefund(assertion), idempotencyKey: 'crash-after-restart' });
   assert.equal(refund.body.status, 'executed', JSON.stringify(refund.body));
   const lookup = await postCall(server.url, token, { ...LOOKUP });
   assert.equal(lookup.body.status, 'executed');
@@ -103,7 +103,7 @@ async function killRepeatedlyUnderLoad(t: TestContext, setup: CrashSetup, killMo
   const events = await readChain(setup.storeOptions);
   assert.ok(events.length > previousCount, 'the restarted server appended after the crashed ones');
   const refundEvents = events.filter((event) => event.callId === refund.body.callId).map((event) => event.type);
-  assert.deepEqual(refundEvents, ['call.received', 'decision.made', 'tool.executed', 'call.completed']);
+  assert.deepEqual(refundEvents, ['call.received', 'decision.made', 'tool.executed', 'compensation.registered', 'call.completed']);
   assert.equal(events.filter((event) => event.type === 'server.started').length, killMoments.length + 1, 'one server.started per start');
   t.diagnostic(`${totalAcknowledged} acknowledged calls over ${killMoments.length} crashes, ${events.length} events in the chain`);
 }

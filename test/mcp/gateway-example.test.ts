@@ -5,7 +5,7 @@
  * the evidence of either door is read through GET /v1/audit.
  */
 import { strict as assert } from 'node:assert';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -142,6 +142,49 @@ for (const door of ['http', 'stdio'] as const) {
       const written = await coder.client.callTool({ name: 'fs__write_file', arguments: { path: note, content: `written over ${door}` } });
       assert.equal(written.isError, undefined, textOf(written));
       assert.equal(readFileSync(join(workspace, note), 'utf8'), `written over ${door}`);
+    });
+
+    test('the same write twice in one session runs once (a derived key); a key in _meta is honoured; another session runs it again', async () => {
+      const note = `notes/once-${door}.md`;
+      const file = join(workspace, note);
+      const write = { name: 'fs__write_file', arguments: { path: note, content: `once over ${door}` } };
+      const first = await coder.client.callTool(write);
+      assert.equal(first.isError, undefined, textOf(first));
+      assert.match(String(metaOf(first)['interlock/idempotencyKey']), /^derived:/);
+      assert.equal(metaOf(first)['interlock/replayed'], undefined);
+      // Changed behind the gateway's back: a re-run would write it again, a replay leaves it.
+      writeFileSync(file, 'changed since');
+      const again = await coder.client.callTool(write);
+      assert.equal(again.isError, undefined, textOf(again));
+      assert.equal(metaOf(again)['interlock/replayed'], true);
+      assert.equal(metaOf(again)['interlock/callId'], callId(first), 'the replay names the call that ran');
+      assert.equal(readFileSync(file, 'utf8'), 'changed since', 'the write ran a second time');
+
+      // A key the client sends is used instead of a derived one; reusing it for another write is a conflict.
+      const keyed = await coder.client.callTool({ ...write, _meta: { 'interlock/idempotencyKey': `once-${door}-1` } });
+      assert.equal(keyed.isError, undefined, textOf(keyed));
+      assert.equal(metaOf(keyed)['interlock/idempotencyKey'], `once-${door}-1`);
+      assert.equal(readFileSync(file, 'utf8'), `once over ${door}`);
+      const conflict = await coder.client.callTool({
+        name: 'fs__write_file',
+        arguments: { path: note, content: 'something else' },
+        _meta: { 'interlock/idempotencyKey': `once-${door}-1` },
+      });
+      assert.equal(conflict.isError, true);
+      assert.equal(metaOf(conflict)['interlock/code'], 'IDEMPOTENCY_CONFLICT');
+      assert.equal(readFileSync(file, 'utf8'), `once over ${door}`);
+
+      // A derived key belongs to its session: the same write from a new session runs.
+      writeFileSync(file, 'changed again');
+      const other = await connect(door, 'coder');
+      try {
+        const fresh = await other.client.callTool(write);
+        assert.equal(fresh.isError, undefined, textOf(fresh));
+        assert.equal(metaOf(fresh)['interlock/replayed'], undefined);
+        assert.equal(readFileSync(file, 'utf8'), `once over ${door}`);
+      } finally {
+        await other.close();
+      }
     });
 
     test('a denied call is a tool error with POLICY_DENIED, and never reaches the upstream', async () => {

@@ -68,8 +68,10 @@ describe('MCP gateway on postgres', postgres, () => {
       const events = await audit({ callId: metaOf(written)['interlock/callId'] as string });
       assert.deepEqual(
         events.map((event) => event.type),
-        ['call.received', 'decision.made', 'tool.executed', 'call.completed'],
+        ['call.received', 'decision.made', 'tool.executed', 'compensation.registered', 'call.completed'],
       );
+      // The client sent no key: the MCP door derived one from the session for this write.
+      assert.match(String(metaOf(written)['interlock/idempotencyKey']), /^derived:/, JSON.stringify(metaOf(written)));
     }
   });
 

@@ -31,6 +31,7 @@ describe('MCP sessions per agent over HTTP', () => {
           isListed: () => true,
           passthroughServers: () => [],
           recordAccess: () => undefined,
+          approvalStatus: () => Promise.resolve(null),
         },
         // The token is the agent id: identity is not what this test is about.
         authenticateAgent: (token) => Promise.resolve({ agentId: token, tenant: 'acme' }),

@@ -98,7 +98,7 @@ describe('SDK: openInterlock and wrap', () => {
       },
       { agent: 'support-bot' },
     );
-    const error = await rejection(deleteOrder({ order_id: 'o-1001' }));
+    const error = await rejection(deleteOrder({ order_id: 'o-1001' }, { idempotencyKey: 'sdk-delete-o-1001' }));
     assert.equal(invoked, 0);
     assert.equal(error.code, 'POLICY_DENIED');
     assert.equal(error.name, 'GovernedCallError');
@@ -123,22 +123,94 @@ describe('SDK: openInterlock and wrap', () => {
     const alice = await demoUserAssertion(project, 'alice', ['support']);
     const bob = await demoUserAssertion(project, 'bob', ['marketing']);
 
-    assert.deepEqual(await refund({ order_id: 'o-1001', amount_cents: 1500, reason: 'damaged' }, { actingFor: alice }), {
-      refund_id: 'r-1',
-      amount_cents: 1500,
-    });
-    const large = await rejection(refund({ order_id: 'o-1001', amount_cents: 12000, reason: 'lost' }, { actingFor: alice }));
+    assert.deepEqual(
+      await refund({ order_id: 'o-1001', amount_cents: 1500, reason: 'damaged' }, { actingFor: alice, idempotencyKey: 'sdk-refund-1' }),
+      { refund_id: 'r-1', amount_cents: 1500 },
+    );
+    const large = await rejection(
+      refund({ order_id: 'o-1001', amount_cents: 12000, reason: 'lost' }, { actingFor: alice, idempotencyKey: 'sdk-refund-2' }),
+    );
     assert.equal(large.code, 'APPROVAL_REQUIRED');
     assert.equal(large.outcome.status, 'approval_required');
-    const noUser = await rejection(refund({ order_id: 'o-1001', amount_cents: 100, reason: 'x' }));
+    assert.equal(large.outcome.approval?.status, 'pending');
+    const noUser = await rejection(refund({ order_id: 'o-1001', amount_cents: 100, reason: 'x' }, { idempotencyKey: 'sdk-refund-3' }));
     assert.equal(noUser.code, 'POLICY_DENIED');
-    const wrongUser = await rejection(refund({ order_id: 'o-1001', amount_cents: 100, reason: 'x' }, { actingFor: bob }));
+    const wrongUser = await rejection(
+      refund({ order_id: 'o-1001', amount_cents: 100, reason: 'x' }, { actingFor: bob, idempotencyKey: 'sdk-refund-4' }),
+    );
     assert.equal(wrongUser.code, 'POLICY_DENIED');
     const forged = await rejection(
-      refund({ order_id: 'o-1001', amount_cents: 100, reason: 'x' }, { actingFor: `${alice.slice(0, -4)}AAAA` }),
+      refund(
+        { order_id: 'o-1001', amount_cents: 100, reason: 'x' },
+        { actingFor: `${alice.slice(0, -4)}AAAA`, idempotencyKey: 'sdk-refund-5' },
+      ),
     );
     assert.equal(forged.code, 'USER_ASSERTION_INVALID');
     assert.equal(refunds, 1, 'only the allowed refund ran');
+  });
+
+  test('a wrapped write runs once per idempotency key: without one it is refused, a retry replays, another action conflicts', async () => {
+    const sent: string[] = [];
+    const send = interlock.wrap(
+      'email.send',
+      (args: { to: string; subject: string; body: string }) => {
+        sent.push(args.subject);
+        return { queued: true, n: sent.length };
+      },
+      { agent: 'support-bot' },
+    );
+    const message = { to: 'dana@example.com', subject: 'your refund', body: 'on its way' };
+    const missing = await rejection(send(message));
+    assert.equal(missing.code, 'IDEMPOTENCY_KEY_REQUIRED');
+    assert.equal(missing.outcome.status, 'refused');
+    assert.deepEqual(sent, []);
+
+    assert.deepEqual(await send(message, { idempotencyKey: 'sdk-email-1' }), { queued: true, n: 1 });
+    assert.deepEqual(await send(message, { idempotencyKey: 'sdk-email-1' }), { queued: true, n: 1 }, 'the retry is the first outcome');
+    const replay = await interlock.call(
+      { tool: 'email', operation: 'send', arguments: message, idempotencyKey: 'sdk-email-1' },
+      { agent: 'support-bot' },
+    );
+    assert.equal(replay.replayed, true);
+    assert.equal(replay.idempotencyKey, 'sdk-email-1');
+    const conflict = await rejection(send({ ...message, subject: 'another' }, { idempotencyKey: 'sdk-email-1' }));
+    assert.equal(conflict.code, 'IDEMPOTENCY_CONFLICT');
+    assert.deepEqual(sent, ['your refund'], 'the e-mail went out once');
+
+    // A key given in the call context of interlock.call works like one in the request.
+    const viaContext = await interlock.call(
+      { tool: 'email', operation: 'send', arguments: { ...message, subject: 'context key' } },
+      { agent: 'support-bot', idempotencyKey: 'sdk-email-2' },
+    );
+    assert.equal(viaContext.status, 'executed');
+    assert.equal(viaContext.idempotencyKey, 'sdk-email-2');
+    assert.deepEqual(sent, ['your refund', 'context key']);
+  });
+
+  test('deriveIdempotencyKey in the defaults of wrap: the same write runs once per trace; a shared key in the defaults is refused', async () => {
+    const sent: string[] = [];
+    const send = interlock.wrap(
+      'email.send',
+      (args: { to: string; subject: string; body: string }) => {
+        sent.push(args.subject);
+        return { queued: true };
+      },
+      { agent: 'support-bot', deriveIdempotencyKey: true },
+    );
+    const message = { to: 'dana@example.com', subject: 'derived', body: 'hello' };
+    await send(message, { traceId: 'sdk-derive-1' });
+    await send(message, { traceId: 'sdk-derive-1' });
+    assert.deepEqual(sent, ['derived']);
+    await send(message, { traceId: 'sdk-derive-2' });
+    assert.deepEqual(sent, ['derived', 'derived'], 'another trace is another request');
+    const nothingToDeriveFrom = await rejection(send(message));
+    assert.equal(nothingToDeriveFrom.code, 'IDEMPOTENCY_KEY_REQUIRED');
+    assert.equal(sent.length, 2);
+
+    assert.throws(
+      () => interlock.wrap('email.send', () => ({}), { agent: 'support-bot', idempotencyKey: 'one-for-all' }),
+      /pass it per call/,
+    );
   });
 
   test('invalid arguments are refused before anything runs', async () => {
@@ -149,7 +221,7 @@ describe('SDK: openInterlock and wrap', () => {
     });
     const outcome = await interlock.call(
       { tool: 'email', operation: 'send', arguments: { to: 'dana@example.com', subject: 'hi' } },
-      { agent: 'support-bot' },
+      { agent: 'support-bot', idempotencyKey: 'sdk-email-invalid' },
     );
     assert.equal(outcome.status, 'refused');
     assert.equal(outcome.error?.code, 'ARGUMENTS_INVALID');
@@ -163,7 +235,7 @@ describe('SDK: openInterlock and wrap', () => {
     });
     const outcome = await interlock.call(
       { tool: 'email', operation: 'send', arguments: { to: 'dana@example.com', subject: 'hi', body: 'hello' } },
-      { agent: 'support-bot' },
+      { agent: 'support-bot', idempotencyKey: 'sdk-email-throws' },
     );
     assert.equal(outcome.status, 'failed');
     assert.equal(outcome.error?.code, 'UPSTREAM_FAILED');
@@ -204,7 +276,7 @@ describe('SDK: openInterlock and wrap', () => {
   test('tools limited to other tenants do not exist for the agent', async () => {
     const outcome = await interlock.call(
       { tool: 'refunds', operation: 'create', arguments: { order_id: 'o-1', amount_cents: 1, reason: 'x' } },
-      { agent: 'globex-assistant' },
+      { agent: 'globex-assistant', idempotencyKey: 'sdk-globex-refund' },
     );
     assert.equal(outcome.status, 'refused');
     assert.equal(outcome.error?.code, 'TOOL_UNKNOWN');

@@ -67,7 +67,13 @@ describe('SDK: InterlockClient against a served runtime', () => {
 
   test('policy outcomes come back as data, not exceptions', async () => {
     const alice = await demoUserAssertion(project, 'alice', ['support']);
-    const denied = await agent.call({ tool: 'orders', operation: 'delete', arguments: { order_id: 'o-1001' }, traceId: 'remote-1' });
+    const denied = await agent.call({
+      tool: 'orders',
+      operation: 'delete',
+      arguments: { order_id: 'o-1001' },
+      traceId: 'remote-1',
+      idempotencyKey: 'remote-delete-1',
+    });
     assert.equal(denied.status, 'denied');
     assert.equal(denied.error?.code, 'POLICY_DENIED');
     assert.equal(denied.error?.status, 403);
@@ -80,19 +86,28 @@ describe('SDK: InterlockClient against a served runtime', () => {
       arguments: { order_id: 'o-1001', amount_cents: 12000, reason: 'lost' },
       actingFor: alice,
       traceId: 'remote-1',
+      idempotencyKey: 'remote-refund-large',
     });
     assert.equal(approval.status, 'approval_required');
     assert.equal(approval.error?.code, 'APPROVAL_REQUIRED');
     assert.equal(approval.error?.details?.['approverRole'], 'finance-approver');
 
-    const refund = await agent.call({
+    const refundRequest = {
       tool: 'refunds',
       operation: 'create',
       arguments: { order_id: 'o-1001', amount_cents: 1200, reason: 'damaged' },
       actingFor: alice,
       traceId: 'remote-1',
-    });
+      idempotencyKey: 'remote-refund-small',
+    };
+    const refund = await agent.call(refundRequest);
     assert.equal(refund.status, 'executed');
+    assert.equal(refund.idempotencyKey, 'remote-refund-small');
+    // A retry (say, after a lost response, from a fresh trace) is answered from the first outcome: one refund.
+    const retry = await agent.call({ ...refundRequest, traceId: 'remote-1-retry' });
+    assert.equal(retry.status, 'executed');
+    assert.equal(retry.replayed, true);
+    assert.equal(retry.callId, refund.callId);
   });
 
   test('authentication failures are refusals with a stable code', async () => {
@@ -126,7 +141,8 @@ describe('SDK: InterlockClient against a served runtime', () => {
       story.calls[0]?.steps.map((step) => step.type),
       ['call.received', 'decision.made', 'tool.executed', 'call.completed'],
     );
-    assert.equal(story.eventCount, 4 + 3 + 3 + 4);
+    // The approval request and the executed write's compensation record are steps of their calls.
+    assert.equal(story.eventCount, 4 + 3 + 4 + 5);
     // The agent may read its own trace too; another tenant's agent may not see it.
     assert.equal(((await agent.trace('remote-1')) as { calls: unknown[] }).calls.length, 4);
     const hidden = await remoteError(globex.trace('remote-1'));

@@ -4,7 +4,7 @@
  * handler never ran and no `tool.executed` event exists for the call.
  */
 import { strict as assert } from 'node:assert';
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { decodeJwt, decodeProtectedHeader, SignJWT } from 'jose';
 import { revokeAgent } from '../../src/identity/revocation.js';
@@ -19,6 +19,9 @@ const SMALL_REFUND = {
   operation: 'create',
   arguments: { order_id: 'o-1001', amount_cents: 2500, reason: 'damaged item' },
 } as const;
+
+/** A fresh idempotency key, as a real caller sends with every write it means to make once. */
+const newKey = (): string => `key-${randomUUID()}`;
 
 export function callsSuite(storage: StorageKind): void {
   describe(`POST /v1/calls (${storage})`, () => {
@@ -75,7 +78,10 @@ export function callsSuite(storage: StorageKind): void {
       });
 
       it('deny: 403 POLICY_DENIED names the forbidding policy; the handler never runs', async () => {
-        const answer = await project.call({ tool: 'orders', operation: 'delete', arguments: { order_id: 'o-1001' } }, supportBot);
+        const answer = await project.call(
+          { tool: 'orders', operation: 'delete', arguments: { order_id: 'o-1001' }, idempotencyKey: newKey() },
+          supportBot,
+        );
         assertError(answer, 403, 'POLICY_DENIED');
         assert.equal(answer.body.decision?.kind, 'deny');
         assert.deepEqual(answer.body.decision?.policyIds, ['no-destructive-actions-in-prod']);
@@ -88,7 +94,7 @@ export function callsSuite(storage: StorageKind): void {
 
       it('require_approval: 202 APPROVAL_REQUIRED with the approver role; the refund is not issued', async () => {
         const answer = await project.call(
-          { ...SMALL_REFUND, arguments: { ...SMALL_REFUND.arguments, amount_cents: 12000 }, actingFor: alice },
+          { ...SMALL_REFUND, arguments: { ...SMALL_REFUND.arguments, amount_cents: 12000 }, actingFor: alice, idempotencyKey: newKey() },
           supportBot,
         );
         const error = assertError(answer, 202, 'APPROVAL_REQUIRED');
@@ -96,11 +102,22 @@ export function callsSuite(storage: StorageKind): void {
         assert.equal(error.details?.['quorum'], 1);
         assert.equal(answer.body.decision?.kind, 'require_approval');
         assert.equal(project.invocations('refunds.create'), 0);
-        assert.deepEqual(await callEventTypes(project, answer.body.callId ?? ''), ['call.received', 'decision.made', 'call.completed']);
+        // A durable approval request is opened, and the answer says where to follow it.
+        const approval = answer.body['approval'] as { id: string; status: string; approverRole: string } | undefined;
+        assert.ok(approval, answer.text);
+        assert.equal(approval.status, 'pending');
+        assert.equal(approval.approverRole, 'finance-approver');
+        assert.equal(answer.headers.get('location'), `/v1/approvals/${approval.id}`);
+        assert.deepEqual(await callEventTypes(project, answer.body.callId ?? ''), [
+          'call.received',
+          'decision.made',
+          'approval.requested',
+          'call.completed',
+        ]);
       });
 
       it('a refund with no user behind it is denied', async () => {
-        const answer = await project.call(SMALL_REFUND, supportBot);
+        const answer = await project.call({ ...SMALL_REFUND, idempotencyKey: newKey() }, supportBot);
         assertError(answer, 403, 'POLICY_DENIED');
         assert.ok(answer.body.decision?.policyIds.includes('refunds-only-for-a-user'));
         assert.equal(project.invocations('refunds.create'), 0);
@@ -110,7 +127,7 @@ export function callsSuite(storage: StorageKind): void {
     describe(`acting for a user (${storage})`, () => {
       it('a small refund for a support user is issued, and the audit names the verified user', async () => {
         const before = project.invocations('refunds.create');
-        const answer = await project.call({ ...SMALL_REFUND, actingFor: alice }, supportBot);
+        const answer = await project.call({ ...SMALL_REFUND, actingFor: alice, idempotencyKey: newKey() }, supportBot);
         assert.equal(answer.status, 200, answer.text);
         assert.equal((answer.body.result as { status: string }).status, 'issued');
         assert.equal(project.invocations('refunds.create'), before + 1);
@@ -124,7 +141,7 @@ export function callsSuite(storage: StorageKind): void {
       it('the same refund for a user without the support role is denied: the agent cannot exceed its user', async () => {
         const before = project.invocations('refunds.create');
         const bob = await project.userAssertion({ user: 'bob', tenant: 'acme', roles: ['marketing'] });
-        const answer = await project.call({ ...SMALL_REFUND, actingFor: bob }, supportBot);
+        const answer = await project.call({ ...SMALL_REFUND, actingFor: bob, idempotencyKey: newKey() }, supportBot);
         assertError(answer, 403, 'POLICY_DENIED');
         assert.ok(
           answer.body.decision?.reasons.some((reason) => reason.startsWith('user side:')),
@@ -457,6 +474,104 @@ export function callsSuite(storage: StorageKind): void {
         const again = await project.call({ tool: 'calc', operation: 'add', arguments: { x: 2 } }, supportBot);
         assert.equal(again.status, 200, again.text);
         assert.equal(project.invocations('calc.add'), 2);
+      });
+    });
+
+    describe(`idempotency keys (${storage})`, () => {
+      it('a write without a key is 400 IDEMPOTENCY_KEY_REQUIRED before policy is consulted; nothing runs', async () => {
+        const before = project.invocations('refunds.create');
+        const answer = await project.call({ ...SMALL_REFUND, actingFor: alice }, supportBot);
+        const error = assertError(answer, 400, 'IDEMPOTENCY_KEY_REQUIRED');
+        assert.match(error.message, /refunds\.create is a write operation/);
+        assert.equal(answer.body.decision, null);
+        assert.equal(project.invocations('refunds.create'), before);
+        await assertRefusedOnly(project, answer, 'IDEMPOTENCY_KEY_REQUIRED', ['call.received']);
+        // A destructive operation needs one too; a read does not (every lookup in this suite has none).
+        const deletion = await project.call({ tool: 'orders', operation: 'delete', arguments: { order_id: 'o-1001' } }, supportBot);
+        assertError(deletion, 400, 'IDEMPOTENCY_KEY_REQUIRED');
+        assert.equal(project.invocations('orders.delete'), 0);
+      });
+
+      it('the Idempotency-Key header makes a write run once: a retry answers the first outcome, replayed', async () => {
+        const before = project.invocations('refunds.create');
+        const key = newKey();
+        const request = { ...SMALL_REFUND, arguments: { ...SMALL_REFUND.arguments, amount_cents: 1900 }, actingFor: alice };
+        const first = await project.call(request, supportBot, { headers: { 'idempotency-key': key } });
+        assert.equal(first.status, 200, first.text);
+        assert.equal(first.body.status, 'executed');
+        assert.equal(first.body['idempotencyKey'], key);
+        assert.equal(first.body['replayed'], undefined);
+        assert.equal(project.invocations('refunds.create'), before + 1);
+
+        const retry = await project.call(request, supportBot, { headers: { 'idempotency-key': key } });
+        assert.equal(retry.status, 200, retry.text);
+        assert.equal(retry.body['replayed'], true);
+        assert.equal(retry.body.callId, first.body.callId, 'the replay names the call that ran');
+        assert.deepEqual(retry.body.result, first.body.result);
+        // The same key in the body is the same key.
+        const inBody = await project.call({ ...request, idempotencyKey: key }, supportBot);
+        assert.equal(inBody.body['replayed'], true, inBody.text);
+        assert.equal(project.invocations('refunds.create'), before + 1, 'a retry ran the refund again');
+
+        const replays = (await project.auditEvents({ type: 'call.replayed' })).filter(
+          (event) => eventData(event)['firstCallId'] === first.body.callId,
+        );
+        assert.equal(replays.length, 2);
+      });
+
+      it('the same key for a different action is 409 IDEMPOTENCY_CONFLICT and runs nothing', async () => {
+        const key = newKey();
+        const first = await project.call({ ...SMALL_REFUND, actingFor: alice, idempotencyKey: key }, supportBot);
+        assert.equal(first.status, 200, first.text);
+        const before = project.invocations('refunds.create');
+        const changed = await project.call(
+          { ...SMALL_REFUND, arguments: { ...SMALL_REFUND.arguments, amount_cents: 2600 }, actingFor: alice, idempotencyKey: key },
+          supportBot,
+        );
+        const error = assertError(changed, 409, 'IDEMPOTENCY_CONFLICT');
+        assert.equal(error.details?.['firstCallId'], first.body.callId);
+        assert.equal(project.invocations('refunds.create'), before);
+      });
+
+      it('a header that differs from the body key is 400 REQUEST_INVALID; an ill-formed key is refused too', async () => {
+        const before = project.invocations('refunds.create');
+        const differing = await project.call({ ...SMALL_REFUND, actingFor: alice, idempotencyKey: newKey() }, supportBot, {
+          headers: { 'idempotency-key': newKey() },
+        });
+        assertError(differing, 400, 'REQUEST_INVALID');
+        for (const idempotencyKey of ['has space', 'x'.repeat(129)]) {
+          assertError(await project.call({ ...SMALL_REFUND, actingFor: alice, idempotencyKey }, supportBot), 400, 'REQUEST_INVALID');
+        }
+        assertError(
+          await project.call({ ...SMALL_REFUND, actingFor: alice }, supportBot, { headers: { 'idempotency-key': 'semi;colon' } }),
+          400,
+          'REQUEST_INVALID',
+        );
+        assert.equal(project.invocations('refunds.create'), before);
+      });
+
+      it('a derived key runs the same write once per trace; without a trace or session there is nothing to derive it from', async () => {
+        const before = project.invocations('refunds.create');
+        const traceId = `trace-${randomUUID()}`;
+        const request = {
+          ...SMALL_REFUND,
+          arguments: { ...SMALL_REFUND.arguments, amount_cents: 1700 },
+          actingFor: alice,
+          deriveIdempotencyKey: true,
+        };
+        const first = await project.call({ ...request, traceId }, supportBot);
+        assert.equal(first.status, 200, first.text);
+        const again = await project.call({ ...request, traceId }, supportBot);
+        assert.equal(again.body['replayed'], true, again.text);
+        assert.equal(project.invocations('refunds.create'), before + 1);
+        // Another trace is another request: the refund runs again, deliberately.
+        const otherTrace = await project.call({ ...request, traceId: `${traceId}-b` }, supportBot);
+        assert.equal(otherTrace.body.status, 'executed', otherTrace.text);
+        assert.equal(otherTrace.body['replayed'], undefined);
+        assert.equal(project.invocations('refunds.create'), before + 2);
+
+        assertError(await project.call(request, supportBot), 400, 'IDEMPOTENCY_KEY_REQUIRED');
+        assert.equal(project.invocations('refunds.create'), before + 2);
       });
     });
 

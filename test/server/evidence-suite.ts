@@ -37,7 +37,10 @@ export function evidenceSuite(storage: StorageKind): void {
       const traceId = `trace-${storage}-story`;
       const first = await project.call(lookup('o-1001', traceId), supportBot);
       const second = await project.call(lookup('o-1002', traceId), supportBot);
-      const third = await project.call({ tool: 'orders', operation: 'delete', arguments: { order_id: 'o-1001' }, traceId }, supportBot);
+      const third = await project.call(
+        { tool: 'orders', operation: 'delete', arguments: { order_id: 'o-1001' }, traceId, idempotencyKey: `${traceId}-delete` },
+        supportBot,
+      );
       assert.deepEqual([first.status, second.status, third.status], [200, 200, 403]);
 
       const answer = await project.request('GET', `/v1/traces/${traceId}`, { token: auditor });

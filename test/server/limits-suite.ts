@@ -3,16 +3,25 @@
  * in a project configured tightly enough to hit them. A capped call never reaches its handler.
  */
 import { strict as assert } from 'node:assert';
+import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { startProject, type ProjectFixture, type StorageKind } from '../support/project-fixture.js';
 import { assertError, callEventTypes } from './assertions.js';
 
+/** A new refund: each one carries its own idempotency key, as distinct writes from a real caller do. */
 const refund = (traceId: string, assertion: string) => ({
   tool: 'refunds',
   operation: 'create',
   arguments: { order_id: 'o-1001', amount_cents: 1000, reason: 'damaged item' },
   traceId,
   actingFor: assertion,
+  idempotencyKey: `refund-${randomUUID()}`,
+});
+const deletion = () => ({
+  tool: 'orders',
+  operation: 'delete',
+  arguments: { order_id: 'o-1' },
+  idempotencyKey: `delete-${randomUUID()}`,
 });
 const lookup = (extra: { traceId?: string; sessionId?: string } = {}) => ({
   tool: 'orders',
@@ -157,13 +166,9 @@ export function limitsSuite(storage: StorageKind): void {
       const globex = await project.mintAgentToken('globex-assistant');
       // globex-assistant used one call above; two denied deletes use the rest of its minute.
       for (let index = 0; index < 2; index += 1) {
-        assertError(
-          await project.call({ tool: 'orders', operation: 'delete', arguments: { order_id: 'o-1' } }, globex),
-          403,
-          'POLICY_DENIED',
-        );
+        assertError(await project.call(deletion(), globex), 403, 'POLICY_DENIED');
       }
-      assertError(await project.call({ tool: 'orders', operation: 'delete', arguments: { order_id: 'o-1' } }, globex), 429, 'RATE_LIMITED');
+      assertError(await project.call(deletion(), globex), 429, 'RATE_LIMITED');
       assertError(await project.call(lookup(), globex), 429, 'RATE_LIMITED');
     });
   });

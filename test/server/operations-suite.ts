@@ -27,7 +27,8 @@ export function operationsSuite(storage: StorageKind): void {
     it('/metrics counts calls by status', async () => {
       const token = await project.mintAgentToken('support-bot');
       assert.equal((await project.call({ tool: 'orders', operation: 'lookup', arguments: { order_id: 'o-1001' } }, token)).status, 200);
-      assert.equal((await project.call({ tool: 'orders', operation: 'delete', arguments: { order_id: 'o-1001' } }, token)).status, 403);
+      const deletion = { tool: 'orders', operation: 'delete', arguments: { order_id: 'o-1001' }, idempotencyKey: 'metrics-delete-1' };
+      assert.equal((await project.call(deletion, token)).status, 403);
       const metrics = await project.request('GET', '/metrics');
       assert.equal(metrics.status, 200);
       assert.match(metrics.headers.get('content-type') ?? '', /^text\/plain/);

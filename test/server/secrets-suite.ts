@@ -51,8 +51,11 @@ export function secretsSuite(storage: StorageKind): void {
       await upstream?.close();
     });
 
-    const callVault = async (operation: string, args: Record<string, unknown>): Promise<HttpAnswer> => {
-      const answer = await project.call({ tool: 'vault', operation, arguments: args }, supportBot);
+    const callVault = async (operation: string, args: Record<string, unknown>, idempotencyKey?: string): Promise<HttpAnswer> => {
+      const answer = await project.call(
+        { tool: 'vault', operation, arguments: args, ...(idempotencyKey === undefined ? {} : { idempotencyKey }) },
+        supportBot,
+      );
       answers.push(answer);
       return answer;
     };
@@ -94,7 +97,7 @@ export function secretsSuite(storage: StorageKind): void {
 
     it('an upstream that hangs past the operation timeout is 504 UPSTREAM_TIMEOUT; for a write the outcome is "unknown"', async () => {
       const sentBefore = upstream.requests.length;
-      const answer = await callVault('hang', { note: 'slow' });
+      const answer = await callVault('hang', { note: 'slow' }, `hang-${storage}`);
       assertError(answer, 504, 'UPSTREAM_TIMEOUT');
       assert.equal(upstream.requests.length, sentBefore + 1, 'the write was not attempted exactly once');
       const failed = (await project.auditEvents({ callId: answer.body.callId ?? '', type: 'tool.failed' }))[0];
@@ -104,6 +107,11 @@ export function secretsSuite(storage: StorageKind): void {
       assert.ok(completed);
       assert.equal(eventData(completed)['executionOutcome'], 'unknown');
       assert.equal(eventData(completed)['status'], 'failed');
+      // A retry with the same key is not run blindly: the first attempt may have taken effect.
+      const retry = await callVault('hang', { note: 'slow' }, `hang-${storage}`);
+      const unknown = assertError(retry, 409, 'OUTCOME_UNKNOWN');
+      assert.equal(unknown.details?.['firstCallId'], answer.body.callId);
+      assert.equal(upstream.requests.length, sentBefore + 1, 'the retry reached the upstream');
     });
 
     it('a path parameter of "." or ".." is refused before anything is sent (no walking the upstream with its credential)', async () => {

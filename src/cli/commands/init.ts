@@ -1,7 +1,14 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { InterlockError } from '../../errors/interlock-error.js';
-import { GITIGNORE_TEMPLATE, HANDLERS_TEMPLATE, POLICY_TEMPLATE, POLICY_TESTS_TEMPLATE, projectTemplate } from '../init-templates.js';
+import {
+  GITIGNORE_TEMPLATE,
+  HANDLERS_TEMPLATE,
+  POLICY_TEMPLATE,
+  POLICY_TESTS_TEMPLATE,
+  RISK_POLICY_TEMPLATE,
+  projectTemplate,
+} from '../init-templates.js';
 
 /** Scaffolds a working project: configuration, handlers, a policy bundle and its tests. */
 export function init(directory: string, options: { force?: boolean }): void {
@@ -18,6 +25,7 @@ export function init(directory: string, options: { force?: boolean }): void {
   writeFileSync(projectFile, projectTemplate(name));
   writeFileSync(join(root, 'handlers.js'), HANDLERS_TEMPLATE);
   writeFileSync(join(root, 'policies', 'assistant.cedar'), POLICY_TEMPLATE);
+  writeFileSync(join(root, 'policies', 'risk.cedar'), RISK_POLICY_TEMPLATE);
   writeFileSync(join(root, 'policies', 'assistant.test.yaml'), POLICY_TESTS_TEMPLATE);
   if (!existsSync(join(root, '.gitignore'))) writeFileSync(join(root, '.gitignore'), GITIGNORE_TEMPLATE);
   const shown = directory === '.' ? '.' : directory;
