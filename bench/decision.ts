@@ -83,6 +83,11 @@ export function syntheticRegistry(): Registry {
         timeoutMs: 10_000,
         tenants: null,
         upstream: { kind: 'in_process' },
+        compensation: null,
+        dryRun: null,
+        statusCheck: null,
+        contentTrust: 'untrusted',
+        citations: 'optional',
       });
     }
   }

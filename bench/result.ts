@@ -1,5 +1,5 @@
 /** The scenarios `npm run bench -- --only ...` can select, in the order they run. */
-export const SCENARIO_NAMES = ['decision', 'inprocess', 'http', 'peer', 'mcp'] as const;
+export const SCENARIO_NAMES = ['decision', 'inprocess', 'http', 'peer', 'mcp', 'kill', 'approval', 'retrieval', 'signals'] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
 /** One line of the printed table; latencies in microseconds, null where a figure does not apply. */

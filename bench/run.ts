@@ -1,4 +1,4 @@
-// `npm run bench [-- --only decision,inprocess,http,peer,mcp] [--profile] [--keep]`: measures the kernel
+// `npm run bench [-- --only decision,inprocess,http,peer,mcp,kill,approval,retrieval,signals] [--profile] [--keep]`: measures the kernel
 // on this machine, prints a table and writes bench/results/<timestamp>.json and latest.json.
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -6,6 +6,9 @@ import { BenchUsageError, parseBenchOptions, type BenchOptions } from './cli-opt
 import { machineInfo } from './machine.js';
 import { formatTable, RESULTS_SCHEMA_VERSION, writeResults } from './report.js';
 import type { ResultRow, ScenarioFailure, ScenarioName, ScenarioReport } from './result.js';
+import { DEFAULT_APPROVAL_PLAN, DEFAULT_KILL_PLAN, runApprovalRoundTrip, runKillPropagation } from './safe-execution.js';
+import { DEFAULT_RETRIEVAL_PLAN, runRetrievalBench } from './retrieval.js';
+import { runSignalCost } from './signals.js';
 import { runDecisionLatency } from './scenarios/decision-latency.js';
 import { runHttpThroughput, DEFAULT_HTTP_PLAN } from './scenarios/http-throughput.js';
 import { runInProcessOverhead, DEFAULT_IN_PROCESS_PLAN } from './scenarios/in-process-overhead.js';
@@ -23,6 +26,10 @@ const RUNNERS: Record<ScenarioName, ScenarioRunner> = {
   http: (options) => runHttpThroughput({ ...DEFAULT_HTTP_PLAN, profile: options.profile, keep: options.keep }),
   peer: () => runPeerOverhead(),
   mcp: (options) => runMcpRoundTrip({ ...DEFAULT_MCP_PLAN, profile: options.profile, keep: options.keep }),
+  kill: (options) => runKillPropagation({ ...DEFAULT_KILL_PLAN, keep: options.keep }),
+  approval: (options) => runApprovalRoundTrip({ ...DEFAULT_APPROVAL_PLAN, keep: options.keep }),
+  retrieval: (options) => runRetrievalBench({ ...DEFAULT_RETRIEVAL_PLAN, keep: options.keep }),
+  signals: () => runSignalCost(),
 };
 
 async function main(argv: readonly string[]): Promise<number> {

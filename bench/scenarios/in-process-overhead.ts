@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { openInterlock } from '../../src/sdk/index.js';
@@ -85,11 +86,16 @@ export async function runInProcessOverhead(
         agent: 'support-bot',
         actingFor: assertion,
       });
+      // Every refund is a new one, under its own idempotency key, as a real caller sends it: the
+      // governed write includes claiming and settling that key.
+      const keyPrefix = `bench-refund-${randomUUID()}`;
+      let refunds = 0;
+      const newRefund = () => refund(REFUND_ARGUMENTS, { idempotencyKey: `${keyPrefix}-${(refunds += 1)}` });
       // A governed call that does not execute throws, so a refused call cannot pass for a fast one.
       await assertGoverned(lookup(LOOKUP_ARGUMENTS), (result) => result['found'] === true, 'orders.lookup');
-      await assertGoverned(refund(REFUND_ARGUMENTS), (result) => result['status'] === 'issued', 'refunds.create');
+      await assertGoverned(newRefund(), (result) => result['status'] === 'issued', 'refunds.create');
       for (const entry of series) {
-        const governed = entry.operation === 'orders.lookup' ? () => lookup(LOOKUP_ARGUMENTS) : () => refund(REFUND_ARGUMENTS);
+        const governed = entry.operation === 'orders.lookup' ? () => lookup(LOOKUP_ARGUMENTS) : newRefund;
         const sampled = await sampleSequentially(governed, plan[durability]);
         entry.governed[durability] = {
           ...summarise(sampled.samplesMicros),
