@@ -50,6 +50,12 @@ export const handlers = {
     refunds.push(refund);
     return refund;
   },
+  'refunds.cancel': ({ refund_id }) => {
+    const refund = refunds.find((candidate) => candidate.refund_id === refund_id);
+    if (refund === undefined) return { cancelled: false, refund_id };
+    refund.status = 'cancelled';
+    return { cancelled: true, refund_id };
+  },
   'email.send': ({ to, subject }) => {
     outbox.push({ to, subject });
     return { queued: true, message_id: `m-${outbox.length}` };
