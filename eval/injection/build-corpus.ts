@@ -167,9 +167,10 @@ function main(argv: readonly string[]): void {
   writeFileSync(CORPUS_PATH, formatCorpus(corpus));
   const count = (label: string, split?: string): number =>
     corpus.filter((item) => item.label === label && (split === undefined || item.split === split)).length;
+  const heldOut = (label: string): string => `${count(label, 'test')} held out, ${count(label, 'independent')} independent`;
   process.stdout.write(
-    `wrote ${corpus.length} items to ${CORPUS_PATH}: ${count('injection')} injection (${count('injection', 'test')} held out), ` +
-      `${count('benign')} benign (${count('benign', 'test')} held out)\n`,
+    `wrote ${corpus.length} items to ${CORPUS_PATH}: ${count('injection')} injection (${heldOut('injection')}), ` +
+      `${count('benign')} benign (${heldOut('benign')})\n`,
   );
 }
 

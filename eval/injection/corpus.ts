@@ -2,7 +2,9 @@
  * The labelled corpus for the injection detector: one JSON object per line in corpus.jsonl, assembled from
  * public-items.jsonl (imported from public lists, see import-public.ts) and the YAML files under written/.
  * Items are assigned to the `dev` or the held-out `test` split by a hash of their id, so the split does not
- * depend on file order and an item never changes sides when others are added.
+ * depend on file order and an item never changes sides when others are added. Written files that declare a
+ * later `batch` were written without reading the rules; their items form a third split, `independent`, which
+ * is held out like `test` and reported on its own line.
  */
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -12,7 +14,8 @@ import { z } from 'zod';
 
 export const CORPUS_LABELS = ['injection', 'benign'] as const;
 export type CorpusLabel = (typeof CORPUS_LABELS)[number];
-export type CorpusSplit = 'dev' | 'test';
+export const CORPUS_SPLITS = ['dev', 'test', 'independent'] as const;
+export type CorpusSplit = (typeof CORPUS_SPLITS)[number];
 
 export interface CorpusItem {
   readonly id: string;
@@ -22,7 +25,7 @@ export interface CorpusItem {
   readonly licence: string;
   readonly language: string;
   readonly note: string;
-  /** `test` items are held out: rules are never adjusted by looking at how they score. */
+  /** `test` and `independent` items are held out: rules are never adjusted by looking at how they score. */
   readonly split: CorpusSplit;
   /** What the text is (e-mail, web page, jailbreak, code, ...), for per-kind figures. */
   readonly kind: string;
@@ -36,7 +39,7 @@ const corpusItemSchema = z.strictObject({
   licence: z.string().min(1),
   language: z.string().regex(/^[a-z]{2}$/),
   note: z.string(),
-  split: z.enum(['dev', 'test']),
+  split: z.enum(CORPUS_SPLITS),
   kind: z.string().min(1),
 });
 
@@ -120,7 +123,11 @@ const writtenItemSchema = z.strictObject({
   encode: z.enum(ENCODINGS).optional(),
   payload: z.string().optional(),
 });
-const writtenFileSchema = z.strictObject({ items: z.array(writtenItemSchema) });
+const writtenFileSchema = z.strictObject({
+  /** 1 (the default) for items written alongside the rules; later batches were written without reading them. */
+  batch: z.number().int().positive().optional(),
+  items: z.array(writtenItemSchema),
+});
 
 const LATIN_LOOKALIKES: Record<string, readonly string[]> = {
   // Each Latin letter alternates between the look-alikes listed, so one text mixes Cyrillic and Greek.
@@ -190,11 +197,15 @@ export function encodePayload(payload: string, encoding: Encoding): string {
 const WRITTEN_SOURCE = 'written for this corpus';
 const WRITTEN_LICENCE = 'Apache-2.0';
 
-/** Items from one YAML file of written/; the label comes from the file name (`injections*` or `benign*`). */
+/**
+ * Items from one YAML file of written/; the label comes from the file name (`injections*` or `benign*`).
+ * Items of a later batch go to the `independent` split instead of being split by the hash of their id.
+ */
 export function writtenItemsOf(fileName: string, yamlText: string): CorpusItem[] {
   const label: CorpusLabel = fileName.startsWith('injections') ? 'injection' : 'benign';
   const parsed = writtenFileSchema.safeParse(parseYaml(yamlText));
   if (!parsed.success) throw new Error(`${fileName}: ${parsed.error.message}`);
+  const independent = (parsed.data.batch ?? 1) > 1;
   return parsed.data.items.map((item) => {
     let text = item.text;
     let note = item.note ?? '';
@@ -213,7 +224,7 @@ export function writtenItemsOf(fileName: string, yamlText: string): CorpusItem[]
       licence: WRITTEN_LICENCE,
       language: item.language,
       note,
-      split: splitOf(item.id),
+      split: independent ? 'independent' : splitOf(item.id),
       kind: item.kind,
     };
   });

@@ -12,6 +12,7 @@ import {
   parseCorpus,
   PUBLIC_ITEMS_PATH,
   splitOf,
+  writtenItemsOf,
 } from '../../../eval/injection/corpus.js';
 import { evaluateInjectionDetector, formatDetectorEvaluation } from '../../../eval/injection/evaluate-detector.js';
 import { injectionDetectorSection, SECTIONS } from '../../../scripts/eval-risk.js';
@@ -53,9 +54,20 @@ describe('injection evaluation corpus', () => {
   });
 
   it('assigns splits by a hash of the id, so they do not depend on order', () => {
-    for (const item of corpus) assert.equal(item.split, splitOf(item.id), item.id);
-    const share = corpus.filter((item) => item.split === 'test').length / corpus.length;
+    const hashed = corpus.filter((item) => item.split !== 'independent');
+    for (const item of hashed) assert.equal(item.split, splitOf(item.id), item.id);
+    const share = hashed.filter((item) => item.split === 'test').length / hashed.length;
     assert.ok(share > 0.2 && share < 0.4, `${share}`);
+  });
+
+  it('holds out a later written batch whole as the independent split, of both labels', () => {
+    const independent = corpus.filter((item) => item.split === 'independent');
+    assert.ok(independent.some((item) => item.label === 'injection') && independent.some((item) => item.label === 'benign'));
+    assert.ok(independent.every((item) => item.source === 'written for this corpus'));
+    const yaml = (batch: string): string => `${batch}items:\n  - id: x-1\n    kind: email\n    language: en\n    text: hello\n`;
+    assert.equal(writtenItemsOf('benign-x.yaml', yaml(''))[0]?.split, splitOf('x-1'));
+    assert.equal(writtenItemsOf('benign-x.yaml', yaml('batch: 2\n'))[0]?.split, 'independent');
+    assert.throws(() => writtenItemsOf('benign-x.yaml', yaml('batch: two\n')), /benign-x\.yaml/);
   });
 
   it('rejects malformed lines and duplicate ids', () => {
@@ -93,7 +105,10 @@ describe('injection detector evaluation section', () => {
     const { truePositives, falsePositives, trueNegatives, falseNegatives } = evaluation.overall.confusion;
     assert.equal(truePositives + falseNegatives, corpus.filter((item) => item.label === 'injection').length);
     assert.equal(falsePositives + trueNegatives, corpus.filter((item) => item.label === 'benign').length);
-    assert.equal(evaluation.bySplit.dev.positives + evaluation.bySplit.test.positives, evaluation.overall.positives);
+    const { dev, test, independent } = evaluation.bySplit;
+    assert.equal(dev.positives + test.positives + independent.positives, evaluation.overall.positives);
+    assert.equal(dev.negatives + test.negatives + independent.negatives, evaluation.overall.negatives);
+    assert.ok(formatDetectorEvaluation(evaluation).some((line) => line.startsWith('independent (held out)')));
     assert.ok(evaluation.cost.microsecondsPerKb > 0);
     assert.equal(evaluation.passed, evaluation.overall.falsePositiveRate <= 0.02);
     assert.equal(evaluation.passed, true, formatDetectorEvaluation(evaluation).join('\n'));
