@@ -27,6 +27,7 @@ import {
   assertEvidenceForEveryAcknowledgedCall,
   assertNoDoubleClosing,
   loadThenKill,
+  MIN_ACKNOWLEDGED,
   readWholeChain,
   startAndWarm,
 } from './crash-harness.js';
@@ -73,7 +74,7 @@ async function killRepeatedlyUnderLoad(t: TestContext, setup: CrashSetup, killMo
     t.diagnostic(
       `kill after ${round.killedAfterMs} ms: ${round.acknowledged.length} calls acknowledged (${executedRefunds} refunds executed), ${round.lostInFlight} in flight at the kill`,
     );
-    assert.ok(round.acknowledged.length >= 10, `too little load to be meaningful: ${round.acknowledged.length} answers`);
+    assert.ok(round.acknowledged.length >= MIN_ACKNOWLEDGED, `too little load to be meaningful: ${round.acknowledged.length} answers`);
     assert.ok(executedRefunds >= 1, 'the load includes executed writes');
     assert.ok(round.lostInFlight >= 1, 'the kill hit requests in flight');
 
