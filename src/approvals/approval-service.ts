@@ -78,6 +78,9 @@ export interface ApprovalServiceOptions {
 }
 
 const MAX_COMMENT = 2000;
+/** One sweep expires at most this many batches; the rest wait for the next sweep. */
+const SWEEP_BATCH_SIZE = 100;
+const SWEEP_BATCHES = 10;
 
 /**
  * Durable approval requests bound to one exact action. Approvers need the role the policy named,
@@ -174,26 +177,19 @@ export class ApprovalService {
       throw new InterlockError('APPROVAL_CLOSED', `the approval request is already ${record.status}`, { status: record.status });
     }
     const at = new Date(this.#now()).toISOString();
+    if (record.expiresAt <= at) {
+      // It ran out between reading it and voting. Expiring it here, before the vote, keeps the
+      // store's vote from expiring it too: whoever expires a request announces it, once.
+      await this.#expire(record, at);
+      await this.#options.audit.flush();
+      throw expiredBeforeDecision();
+    }
     const vote: ApprovalVote = { approvalId: id, approver: approver.operatorId, decision, comment, at };
     const after = await this.#options.store.voteOnApproval(vote);
     if (after === null) throw new InterlockError('NOT_FOUND', 'no such approval request');
+    // Expired by another process (whose clock ran ahead), which announced it: the vote was not recorded.
+    if (after.status === 'expired') throw expiredBeforeDecision();
     const details = parseDetails(after.details);
-    if (after.status === 'expired') {
-      // The request ran out between reading it and voting: the vote was not recorded.
-      this.#options.audit.record({
-        type: 'approval.decided',
-        tenant: after.tenant,
-        agent: after.agentId,
-        traceId: details.traceId,
-        callId: null,
-        data: { approvalId: id, status: 'expired', decidedBy: null },
-      });
-      await this.#options.audit.flush();
-      this.#notify('approval.expired', await this.view(after));
-      throw new InterlockError('APPROVAL_CLOSED', 'the approval request expired before this decision; it ends as denied', {
-        status: 'expired',
-      });
-    }
     this.#options.audit.record({
       type: 'approval.voted',
       tenant: after.tenant,
@@ -234,9 +230,24 @@ export class ApprovalService {
     return Promise.all(records.map((record) => this.view(record)));
   }
 
-  /** Moves every overdue pending request to `expired`; returns how many. */
+  /**
+   * Moves overdue pending requests to `expired`, in batches, and announces each one this process
+   * expired (audit `approval.expired`, webhook). Several processes may sweep one store at once:
+   * each request expires in one atomic update, so it is announced once. Returns how many it expired.
+   */
   async expireDue(): Promise<number> {
-    return this.#options.store.expireApprovals(new Date(this.#now()).toISOString());
+    let expired = 0;
+    try {
+      for (let batch = 0; batch < SWEEP_BATCHES; batch += 1) {
+        const now = new Date(this.#now()).toISOString();
+        const due = await this.#options.store.listDueApprovals(now, SWEEP_BATCH_SIZE);
+        for (const record of due) if ((await this.#expire(record, now)) !== null) expired += 1;
+        if (due.length < SWEEP_BATCH_SIZE) break;
+      }
+    } finally {
+      if (expired > 0) await this.#options.audit.flush();
+    }
+    return expired;
   }
 
   async view(record: ApprovalRecord): Promise<ApprovalView> {
@@ -262,21 +273,26 @@ export class ApprovalService {
     };
   }
 
+  /** The lazy path: a request read past its expiry is expired now, whether or not a sweeper got to it. */
   async #expireIfDue(record: ApprovalRecord): Promise<ApprovalRecord> {
-    if (record.status !== 'pending' || record.expiresAt > new Date(this.#now()).toISOString()) return record;
-    const changed = await this.expireDue();
-    const after = (await this.#options.store.getApproval(record.id)) ?? record;
-    if (changed > 0 && after.status === 'expired') {
-      this.#options.audit.record({
-        type: 'approval.decided',
-        tenant: after.tenant,
-        agent: after.agentId,
-        traceId: parseDetails(after.details).traceId,
-        callId: null,
-        data: { approvalId: after.id, status: 'expired', decidedBy: null },
-      });
-      this.#notify('approval.expired', await this.view(after));
-    }
+    const now = new Date(this.#now()).toISOString();
+    if (record.status !== 'pending' || record.expiresAt > now) return record;
+    return (await this.#expire(record, now)) ?? (await this.#options.store.getApproval(record.id)) ?? record;
+  }
+
+  /** Expires one request; only the caller whose update expired it records and announces it. */
+  async #expire(record: ApprovalRecord, now: string): Promise<ApprovalRecord | null> {
+    const after = await this.#options.store.expireApproval(record.id, now);
+    if (after === null) return null;
+    this.#options.audit.record({
+      type: 'approval.expired',
+      tenant: after.tenant,
+      agent: after.agentId,
+      traceId: parseDetails(after.details).traceId,
+      callId: null,
+      data: { approvalId: after.id, tool: after.tool, operation: after.operation, expiresAt: after.expiresAt, expiredAt: now },
+    });
+    this.#notify('approval.expired', await this.view(after));
     return after;
   }
 
@@ -299,6 +315,12 @@ export class ApprovalService {
       },
     });
   }
+}
+
+function expiredBeforeDecision(): InterlockError {
+  return new InterlockError('APPROVAL_CLOSED', 'the approval request expired before this decision; it ends as denied', {
+    status: 'expired',
+  });
 }
 
 function mayActOn(approver: Approver, tenant: string): boolean {

@@ -24,6 +24,7 @@ export type AuditEventType =
   | 'approval.requested'
   | 'approval.voted'
   | 'approval.decided'
+  | 'approval.expired'
   | 'approval.notified'
   | 'containment.set'
   | 'containment.lifted'

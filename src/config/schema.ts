@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseDuration } from './duration.js';
 
 /**
  * The shape of `interlock.yaml`. Every secret-bearing field takes a reference (`env:NAME` or
@@ -296,6 +297,8 @@ const executionSchema = z.strictObject({
 const approvalsSchema = z.strictObject({
   /** A request not decided within this time ends as denied. */
   expiry: durationText.default('1h'),
+  /** How often `serve` (and `mcp`) expire overdue requests, so their expiry is audited and announced on time. */
+  sweepInterval: durationText.refine((text) => parseDuration(text) > 0, 'expected a duration above zero').default('5s'),
   /** Role that approves writes of sessions, agents or tenants in `elevated` mode. */
   elevatedRole: z.string().min(1).default('approver'),
   /** Notified (signed, retried) when a request is opened and when it is decided. */
@@ -438,7 +441,7 @@ export const projectSchema = z.strictObject({
     retries: { maxAttempts: 3, baseDelay: '100ms', maxDelay: '2s' },
     circuitBreaker: { failureThreshold: 5, cooldown: '10s' },
   }),
-  approvals: approvalsSchema.default({ expiry: '1h', elevatedRole: 'approver' }),
+  approvals: approvalsSchema.default({ expiry: '1h', elevatedRole: 'approver', sweepInterval: '5s' }),
   risk: riskSchema.default({
     origins: { user: 'trusted' },
     injectionThreshold: 0.5,

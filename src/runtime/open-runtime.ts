@@ -42,6 +42,7 @@ import { OutputRedaction } from './output-redaction.js';
 import { ContainmentView } from '../containment/containment-view.js';
 import { ContainmentService } from '../containment/containment-service.js';
 import { ApprovalService } from '../approvals/approval-service.js';
+import { ApprovalSweeper } from '../approvals/approval-sweeper.js';
 import { RiskService } from '../risk/risk-service.js';
 import { createHttpInjectionClassifier } from '../risk/injection/http-classifier.js';
 import { isValidExternalId } from '../gate/call.js';
@@ -84,6 +85,8 @@ export interface RuntimeOptions {
   readonly startMcpUpstreams?: boolean;
   /** Re-orders full-text retrieval candidates by meaning (none is built in). */
   readonly retrievalEmbeddings?: EmbeddingsProvider;
+  /** Expire overdue approval requests every `approvals.sweepInterval` (what `serve` and `mcp` do). Default false. */
+  readonly sweepApprovals?: boolean;
 }
 
 /** A project opened for business: every component wired, nothing listening yet. */
@@ -288,6 +291,15 @@ export async function openRuntime(projectPath: string, options: RuntimeOptions =
               }),
           });
     const approvals = new ApprovalService({ store, audit, expiryMs: parseDuration(config.approvals.expiry), notifier });
+    const approvalSweeper =
+      options.sweepApprovals === true
+        ? new ApprovalSweeper({
+            expireDue: () => approvals.expireDue(),
+            intervalMs: parseDuration(config.approvals.sweepInterval),
+            onError: (error) =>
+              logger.warn({ code: error instanceof InterlockError ? error.code : 'unknown' }, 'overdue approvals could not be expired'),
+          })
+        : null;
     const retrieval = new RetrievalService({
       store,
       audit,
@@ -449,6 +461,7 @@ export async function openRuntime(projectPath: string, options: RuntimeOptions =
       audit.checkpointNow().catch(() => logger.warn('audit checkpoint could not be signed'));
     }, CHECKPOINT_INTERVAL_MS);
     checkpointTimer.unref();
+    approvalSweeper?.start();
 
     const refuseReload = async (version: string | null, report: string): Promise<{ ok: false; report: string }> => {
       audit.record({ type: 'policy.rejected', tenant: null, agent: null, traceId: null, callId: null, data: { version, report } });
@@ -638,6 +651,7 @@ export async function openRuntime(projectPath: string, options: RuntimeOptions =
         clearInterval(checkpointTimer);
         try {
           await containmentView.close();
+          await approvalSweeper?.close();
           await notifier?.close();
           await upstreams.close();
           await audit.close();

@@ -278,6 +278,18 @@ export function expirePendingApprovals(db: QueryBuilder, now: string, id: string
   return query;
 }
 
+/** Pending and past their expiry at `now`, soonest expiry first (approvals_status_idx). */
+export function selectDueApprovals(db: QueryBuilder, now: string, limit: number) {
+  return db
+    .selectFrom('approvals')
+    .selectAll()
+    .where('status', '=', 'pending')
+    .where('expires_at', '<=', now)
+    .orderBy('expires_at', 'asc')
+    .orderBy('id', 'asc')
+    .limit(limit);
+}
+
 export function consumeApproval(db: QueryBuilder, id: string, callId: string, at: string) {
   return db
     .updateTable('approvals')

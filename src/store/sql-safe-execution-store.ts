@@ -31,6 +31,7 @@ import {
   selectApprovalVotes,
   selectCompensations,
   selectContainmentVersion,
+  selectDueApprovals,
   selectIdempotencyRecord,
   selectOpenApproval,
   selectPlan,
@@ -209,8 +210,20 @@ export abstract class SqlSafeExecutionStore implements SafeExecutionStore {
     );
   }
 
-  expireApprovals(now: string): Promise<number> {
-    return this.guard('expire approvals', () => this.executeChange(expirePendingApprovals(this.queries, now)));
+  listDueApprovals(now: string, limit: number): Promise<ApprovalRecord[]> {
+    return this.guard('list due approvals', async () => {
+      requireCount('limit', limit);
+      if (limit === 0) return [];
+      return (await this.execute(selectDueApprovals(this.queries, now, limit))).map(toApprovalRecord);
+    });
+  }
+
+  expireApproval(id: string, now: string): Promise<ApprovalRecord | null> {
+    return this.guard('expire an approval', async () => {
+      // Compare and set with RETURNING: only the statement that changed the row gets it back.
+      const [row] = await this.execute(expirePendingApprovals(this.queries, now, id).returningAll());
+      return row === undefined ? null : toApprovalRecord(row);
+    });
   }
 
   consumeApproval(id: string, callId: string, at: string): Promise<boolean> {

@@ -281,8 +281,14 @@ export interface SafeExecutionStore {
    */
   voteOnApproval(vote: ApprovalVote): Promise<ApprovalRecord | null>;
   listApprovalVotes(approvalId: string): Promise<ApprovalVote[]>;
-  /** `pending` past its expiry → `expired`. Returns how many changed. */
-  expireApprovals(now: string): Promise<number>;
+  /** Pending requests whose expiry is at or before `now`, soonest expiry first, at most `limit`. */
+  listDueApprovals(now: string, limit: number): Promise<ApprovalRecord[]>;
+  /**
+   * `pending` past its expiry at `now` → `expired`, one atomic statement. Returns the record after
+   * the change to the one caller whose statement made it, null to every other (already decided,
+   * expired by someone else, not due, or missing): each request expires once, however many sweep.
+   */
+  expireApproval(id: string, now: string): Promise<ApprovalRecord | null>;
   /** `approved` → `consumed` by this call, atomically: true for exactly one caller. */
   consumeApproval(id: string, callId: string, at: string): Promise<boolean>;
 

@@ -461,21 +461,50 @@ export function safeExecutionContract(name: string, makeStore: MakeStore): void 
       });
     });
 
-    test('expireApprovals closes pending requests past their expiry only', async () => {
+    test('listDueApprovals finds pending requests past their expiry; expireApproval closes each once', async () => {
       await withStore(async ({ store }) => {
         await store.insertApproval(approvalRecord({ id: 'old', expiresAt: at(100) }));
         await store.insertApproval(approvalRecord({ id: 'edge', expiresAt: at(200) }));
         await store.insertApproval(approvalRecord({ id: 'fresh', expiresAt: at(300) }));
         await store.insertApproval(approvalRecord({ id: 'approved', expiresAt: at(100), status: 'approved' }));
-        assert.equal(await store.expireApprovals(at(200)), 2);
-        assert.equal(await store.expireApprovals(at(200)), 0);
+        const due = async (now: string, limit = 10) => (await store.listDueApprovals(now, limit)).map((record) => record.id);
+        assert.deepEqual(await due(at(200)), ['old', 'edge'], 'soonest expiry first, pending only');
+        assert.deepEqual(await due(at(200), 1), ['old']);
+        assert.deepEqual(await due(at(200), 0), []);
+        await assertStoreError(store.listDueApprovals(at(200), -1), 'REQUEST_INVALID');
+
+        assert.equal(await store.expireApproval('fresh', at(200)), null, 'not due yet');
+        assert.equal(await store.expireApproval('approved', at(200)), null, 'decided already');
+        assert.equal(await store.expireApproval('missing', at(200)), null);
+        assert.deepEqual(await store.expireApproval('old', at(200)), {
+          ...approvalRecord({ id: 'old', expiresAt: at(100) }),
+          status: 'expired',
+          decidedAt: at(200),
+        });
+        assert.equal(await store.expireApproval('old', at(201)), null, 'a request expires once');
+        assert.deepEqual(await due(at(200)), ['edge']);
         assert.deepEqual(await Promise.all(['old', 'edge', 'fresh', 'approved'].map(async (id) => (await store.getApproval(id))?.status)), [
           'expired',
-          'expired',
+          'pending',
           'pending',
           'approved',
         ]);
-        assert.equal((await store.getApproval('old'))?.decidedAt, at(200));
+      });
+    });
+
+    test('two instances expiring the same requests: exactly one gets each back', async () => {
+      await withStore(async (subject) => {
+        const peer = await migratedPeer(subject);
+        const ids = Array.from({ length: 10 }, (_, index) => `apr-expire-${index}`);
+        for (const id of ids) await subject.store.insertApproval(approvalRecord({ id, expiresAt: at(100) }));
+        const results = await Promise.all(
+          ids.flatMap((id) => [subject.store.expireApproval(id, at(150)), peer.expireApproval(id, at(151))]),
+        );
+        for (const [index, id] of ids.entries()) {
+          const won = [results[2 * index], results[2 * index + 1]].filter((record) => record !== null && record !== undefined);
+          assert.equal(won.length, 1, `one winner for ${id}`);
+          assert.equal((await peer.getApproval(id))?.decidedAt, won[0]?.decidedAt);
+        }
       });
     });
 

@@ -27,6 +27,7 @@ export async function mcpStdio(options: McpOptions): Promise<void> {
   const runtime = await openRuntime(options.project, {
     loadHandlers: true,
     startMcpUpstreams: true,
+    sweepApprovals: true,
     logStream: process.stderr,
     processMetrics: false,
   });

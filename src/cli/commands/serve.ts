@@ -11,7 +11,7 @@ export interface ServeOptions {
 
 /** Starts the HTTP door on a project; reloads policy on SIGHUP; drains and closes on SIGINT/SIGTERM. */
 export async function serve(options: ServeOptions): Promise<void> {
-  const runtime = await openRuntime(options.project, { loadHandlers: true, startMcpUpstreams: true });
+  const runtime = await openRuntime(options.project, { loadHandlers: true, startMcpUpstreams: true, sweepApprovals: true });
   const app = buildServer(runtime.serverServices());
   const host = options.host ?? runtime.config.server.host;
   const port = options.port ?? runtime.config.server.port;
