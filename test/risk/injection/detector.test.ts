@@ -24,7 +24,7 @@ describe('injection detector: what it reports', () => {
     );
     assert.equal(assessment.flagged, true);
     assert.ok(assessment.score >= assessment.threshold && assessment.score <= 1);
-    assert.equal(assessment.rulesVersion, 'injection-rules/1');
+    assert.equal(assessment.rulesVersion, 'injection-rules/2');
     assert.deepEqual(categories(assessment).sort(), ['instruction-override', 'tool-or-exfiltration']);
     assert.equal(ids(assessment).filter((id) => id === 'override-ignore-previous').length, 1);
     const weights = assessment.signals.map((signal) => signal.weight);

@@ -37,7 +37,7 @@ describe('the bundled rules file', () => {
   });
 
   it('names its version and a digest of its content, which changes with any edit', () => {
-    assert.equal(DEFAULT_INJECTION_RULES.rulesVersion, 'injection-rules/1');
+    assert.equal(DEFAULT_INJECTION_RULES.rulesVersion, 'injection-rules/2');
     assert.match(DEFAULT_INJECTION_RULES.digest, /^[0-9a-f]{64}$/);
     const edited = rulesData();
     const first = edited.rules[0];
