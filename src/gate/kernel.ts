@@ -14,7 +14,7 @@ import { snapshotArguments } from './arguments-snapshot.js';
 import type { Registry } from '../registry/registry.js';
 import { deriveArguments } from '../registry/derived-call.js';
 import type { ContainmentSubject, ModeVerdict } from '../containment/containment-rules.js';
-import type { ApprovalRecord, ContainmentRule, IdempotencyRecord } from '../store/store.js';
+import type { ApprovalRecord, CompensationRecord, ContainmentRule, IdempotencyRecord } from '../store/store.js';
 import { actionHash, approvalBinding, derivedIdempotencyKey } from './action-hash.js';
 import {
   CALL_SCHEMA_VERSION,
@@ -30,7 +30,6 @@ import type {
   AuthenticationPort,
   AvailabilityPort,
   CallStatus,
-  CompensationPort,
   ContainmentPort,
   CounterPort,
   DecisionPort,
@@ -76,8 +75,8 @@ export interface KernelDependencies {
   /** Risk signals of calls made in a session (taint, injection, loops, confidence). */
   readonly risk?: RiskPort | undefined;
   readonly approvals: ApprovalPort;
+  /** Idempotency keys, and the settlement of each executed write (its key's outcome and its compensation). */
   readonly idempotency: IdempotencyPort;
-  readonly compensations: CompensationPort;
   /** Writes and destructive operations need an idempotency key. */
   readonly requireIdempotencyKey: boolean;
   readonly idempotencyTtlMs: number;
@@ -436,6 +435,7 @@ export class Kernel {
     // From here on the side effect may have happened: whatever goes wrong, the answer never says
     // "refused", and a write is never reported as safe to retry.
     const retryIsUnsafe = isWrite && !contract.idempotent;
+    let compensation: CompensationRecord | null = null;
     try {
       const durationMs = round(performance.now() - executionStartedAt);
       if (!execution.ok) {
@@ -468,12 +468,17 @@ export class Kernel {
           .catch(() => undefined);
       }
 
-      // 11. record: the outcome, and how to undo it.
-      if (isWrite) await this.#registerCompensation(state, contract, args, plain, request);
+      // 11. record: the outcome, and how to undo it. The compensation is stored in the commit that
+      // settles the key, after the outcome's events: a key is never completed without it, and a
+      // crash before that commit leaves the key running (read as unknown later).
+      compensation = isWrite ? this.#compensationFor(state, contract, args, plain, request) : null;
       const outcome = await this.#finish(state, 'executed', { result: governed.value, costUsd: contract.costUsd });
-      await this.#settleKey(state, 'completed', outcome);
+      await this.#settleKey(state, 'completed', outcome, compensation);
       return outcome;
     } catch (error) {
+      // The write ran but its settlement did not commit: the key stays running (unknown to a
+      // retry), and the undo is still registered if the store takes it.
+      if (compensation !== null) await deps.idempotency.settleWrite({ compensation, key: null }).catch(() => undefined);
       const cause = isInterlockError(error) ? error.code : 'INTERNAL';
       const failure = new InterlockError('AUDIT_UNAVAILABLE', `${contract.qualifiedName} ran, but its outcome could not be recorded`, {
         executed: true,
@@ -649,22 +654,30 @@ export class Kernel {
     }
   }
 
-  /** Stores the first outcome under the claimed key, marks it unknown, or releases it when nothing ran. */
-  async #settleKey(state: CallState, how: 'completed' | 'unknown' | 'release', outcome: CallOutcome): Promise<void> {
+  /**
+   * Stores the first outcome under the claimed key (with the write's compensation, in one commit),
+   * marks it unknown, or releases it when nothing ran.
+   */
+  async #settleKey(
+    state: CallState,
+    how: 'completed' | 'unknown' | 'release',
+    outcome: CallOutcome,
+    compensation: CompensationRecord | null = null,
+  ): Promise<void> {
     const scopeKey = state.claimedKey;
-    if (scopeKey === null) return;
     state.claimedKey = null;
     if (how === 'release') {
-      await this.#deps.idempotency.releaseIdempotencyKey(scopeKey, state.callId);
+      if (scopeKey !== null) await this.#deps.idempotency.releaseIdempotencyKey(scopeKey, state.callId);
       return;
     }
-    await this.#deps.idempotency.finishIdempotencyKey(
-      scopeKey,
-      state.callId,
-      how,
-      JSON.stringify(outcome),
-      new Date(this.#now()).toISOString(),
-    );
+    if (scopeKey === null && compensation === null) return;
+    await this.#deps.idempotency.settleWrite({
+      compensation,
+      key:
+        scopeKey === null
+          ? null
+          : { scopeKey, callId: state.callId, state: how, outcome: JSON.stringify(outcome), at: new Date(this.#now()).toISOString() },
+    });
   }
 
   /** Finds or opens the approval for this exact action; answers unless it is granted. */
@@ -793,16 +806,19 @@ export class Kernel {
     }
   }
 
-  /** Registers how to undo an executed write (or that it cannot be undone). Never fails the call. */
-  async #registerCompensation(
+  /**
+   * How to undo an executed write (or that it cannot be undone), recorded as an event now and
+   * stored when the call settles its key.
+   */
+  #compensationFor(
     state: CallState,
     contract: OperationContract,
     args: Readonly<Record<string, unknown>>,
     result: unknown,
     request: CallRequest,
-  ): Promise<void> {
+  ): CompensationRecord | null {
     const agent = state.principal?.agent;
-    if (agent === undefined || request.compensationOf !== undefined) return;
+    if (agent === undefined || request.compensationOf !== undefined) return null;
     let compensation: string | null = null;
     let status: 'pending' | 'irreversible' = 'irreversible';
     let missing: string | null = null;
@@ -820,32 +836,26 @@ export class Kernel {
       }
     }
     const at = new Date(this.#now()).toISOString();
-    let registered = true;
-    try {
-      await this.#deps.compensations.insertCompensation({
-        callId: state.callId,
-        ordinal: this.#nextOrdinal(),
-        tenant: agent.tenant,
-        agentId: agent.agentId,
-        traceId: state.traceId,
-        sessionId: request.sessionId ?? null,
-        tool: contract.tool,
-        operation: contract.operation,
-        executedAt: at,
-        status,
-        compensation,
-        compensatedByCall: null,
-        updatedAt: at,
-      });
-    } catch {
-      registered = false;
-    }
     this.#record(state, 'compensation.registered', {
       status,
       compensatingOperation: contract.compensation === null ? null : `${contract.tool}.${contract.compensation.operation}`,
       ...(missing === null ? {} : { missing }),
-      registered,
     });
+    return {
+      callId: state.callId,
+      ordinal: this.#nextOrdinal(),
+      tenant: agent.tenant,
+      agentId: agent.agentId,
+      traceId: state.traceId,
+      sessionId: request.sessionId ?? null,
+      tool: contract.tool,
+      operation: contract.operation,
+      executedAt: at,
+      status,
+      compensation,
+      compensatedByCall: null,
+      updatedAt: at,
+    };
   }
 
   /** Increases within this process and with time across restarts: orders one agent's calls. */

@@ -3,7 +3,7 @@ import type { InterlockError } from '../errors/interlock-error.js';
 import type { OperationContract } from '../registry/contract.js';
 import type { Credential, Principal } from '../identity/principal.js';
 import type { Decision, PolicyRequest, RiskContext } from '../policy/decision.js';
-import type { ApprovalRecord, CompensationRecord, CounterIncrement, IdempotencyRecord } from '../store/store.js';
+import type { ApprovalRecord, CounterIncrement, IdempotencyRecord, WriteSettlement } from '../store/store.js';
 import type { ContainmentRules } from '../containment/containment-rules.js';
 import type { ApprovalDraft } from '../approvals/approval-service.js';
 
@@ -58,11 +58,14 @@ export interface ApprovalPort {
   consume(id: string, callId: string): Promise<boolean>;
 }
 
-/** Idempotency records: claimed durably before a write runs, finished with its first outcome. */
+/**
+ * Idempotency records: claimed durably before a write runs, settled with its first outcome. A
+ * write's settlement also registers how to undo it, in the same commit.
+ */
 export interface IdempotencyPort {
   claimIdempotencyKey(record: IdempotencyRecord): Promise<IdempotencyRecord | null>;
   getIdempotencyRecord(scopeKey: string): Promise<IdempotencyRecord | null>;
-  finishIdempotencyKey(scopeKey: string, callId: string, state: 'completed' | 'unknown', outcome: string, at: string): Promise<void>;
+  settleWrite(settlement: WriteSettlement): Promise<void>;
   releaseIdempotencyKey(scopeKey: string, callId: string): Promise<void>;
 }
 
@@ -105,11 +108,6 @@ export interface CitationPort {
   ): Promise<
     ReadonlyArray<{ readonly citationId: string; readonly stale: boolean; readonly quarantined: boolean; readonly agentId: string }>
   >;
-}
-
-/** Where executed writes register how to undo them. */
-export interface CompensationPort {
-  insertCompensation(record: CompensationRecord): Promise<void>;
 }
 
 /**

@@ -400,7 +400,6 @@ export async function openRuntime(projectPath: string, options: RuntimeOptions =
         citations: retrieval,
         approvals,
         idempotency: store,
-        compensations: store,
         requireIdempotencyKey: config.execution.requireIdempotencyKey,
         idempotencyTtlMs: parseDuration(config.execution.idempotencyTtl),
         elevatedRole: config.approvals.elevatedRole,

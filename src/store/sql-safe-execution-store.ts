@@ -57,9 +57,11 @@ import type {
   ContainmentRule,
   ContainmentScope,
   IdempotencyRecord,
+  KeySettlement,
   PlanRecord,
   PlanStatus,
   SafeExecutionStore,
+  WriteSettlement,
 } from './store.js';
 import { change, rows, type TransactionBody } from './transaction.js';
 
@@ -114,11 +116,31 @@ export abstract class SqlSafeExecutionStore implements SafeExecutionStore {
 
   finishIdempotencyKey(scopeKey: string, callId: string, state: 'completed' | 'unknown', outcome: string, at: string): Promise<void> {
     return this.guard('finish an idempotency key', async () => {
-      if (state !== 'completed' && state !== 'unknown') {
-        throw new InterlockError('REQUEST_INVALID', 'An idempotency record finishes as completed or unknown.', { state: String(state) });
-      }
-      await this.executeChange(finishIdempotencyKey(this.queries, scopeKey, callId, state, outcome, at));
+      const settlement = { scopeKey, callId, state, outcome, at };
+      requireKeySettlement(settlement);
+      await this.executeChange(finishKey(this.queries, settlement));
     });
+  }
+
+  /** One statement commits on its own; two share a transaction (a claim held by another call is left alone). */
+  settleWrite(settlement: WriteSettlement): Promise<void> {
+    return this.guard('settle a write', async () => {
+      const { compensation, key } = settlement;
+      if (compensation !== null) requireCount('ordinal', compensation.ordinal);
+      if (key !== null) requireKeySettlement(key);
+      if (compensation === null) {
+        if (key !== null) await this.executeChange(finishKey(this.queries, key));
+      } else if (key === null) {
+        await this.executeChange(insertCompensation(this.queries, compensation));
+      } else {
+        await this.transact(this.settleBody(compensation, key));
+      }
+    });
+  }
+
+  private *settleBody(compensation: CompensationRecord, key: KeySettlement): TransactionBody<void> {
+    yield* change(finishKey(this.queries, key));
+    yield* change(insertCompensation(this.queries, compensation));
   }
 
   releaseIdempotencyKey(scopeKey: string, callId: string): Promise<void> {
@@ -329,6 +351,18 @@ export abstract class SqlSafeExecutionStore implements SafeExecutionStore {
       'update a compensation',
       async () => (await this.executeChange(updateCompensation(this.queries, callId, from, to, compensatedByCall, at))) === 1,
     );
+  }
+}
+
+function finishKey(queries: QueryBuilder, settlement: KeySettlement) {
+  return finishIdempotencyKey(queries, settlement.scopeKey, settlement.callId, settlement.state, settlement.outcome, settlement.at);
+}
+
+function requireKeySettlement(settlement: KeySettlement): void {
+  if (settlement.state !== 'completed' && settlement.state !== 'unknown') {
+    throw new InterlockError('REQUEST_INVALID', 'An idempotency record finishes as completed or unknown.', {
+      state: String(settlement.state),
+    });
   }
 }
 

@@ -235,6 +235,22 @@ export interface CompensationRecord {
   readonly updatedAt: string;
 }
 
+/** The outcome an owning call stores under its idempotency key (see finishIdempotencyKey). */
+export interface KeySettlement {
+  readonly scopeKey: string;
+  readonly callId: string;
+  readonly state: 'completed' | 'unknown';
+  /** JSON text of the outcome. */
+  readonly outcome: string;
+  readonly at: string;
+}
+
+/** What an executed write leaves behind; either part may be absent (a write without a key, a compensating call). */
+export interface WriteSettlement {
+  readonly compensation: CompensationRecord | null;
+  readonly key: KeySettlement | null;
+}
+
 export interface CompensationFilter {
   readonly tenant?: string;
   readonly traceId?: string;
@@ -260,6 +276,13 @@ export interface SafeExecutionStore {
    * finish it; a `completed` outcome is final, an `unknown` one can still be settled. Otherwise a no-op.
    */
   finishIdempotencyKey(scopeKey: string, callId: string, state: 'completed' | 'unknown', outcome: string, at: string): Promise<void>;
+  /**
+   * Records what an executed write leaves behind in one transaction: its compensation (how to undo
+   * it, or that it cannot be undone) and its idempotency key's outcome, finished as by
+   * finishIdempotencyKey. Both are written or, when the transaction fails, neither. Durable before
+   * it resolves.
+   */
+  settleWrite(settlement: WriteSettlement): Promise<void>;
   /** Drops a claim whose call never reached the upstream (refused before execution). Only the owner can, while it is `running`. */
   releaseIdempotencyKey(scopeKey: string, callId: string): Promise<void>;
   /** Records left `unknown` or `running` before `olderThan`, for operators to resolve. */

@@ -773,11 +773,87 @@ export function safeExecutionContract(name: string, makeStore: MakeStore): void 
     });
   });
 
+  describe(`${name}: settling a write`, () => {
+    const settled = (outcome: string, seconds: number, callId = 'call-1') => ({
+      scopeKey: 'acme/agent-a/key-1',
+      callId,
+      state: 'completed' as const,
+      outcome,
+      at: at(seconds),
+    });
+
+    test('the key’s outcome and the compensation are written together', async () => {
+      await withStore(async ({ store }) => {
+        const record = idempotencyRecord();
+        await store.claimIdempotencyKey(record);
+        await store.settleWrite({ compensation: compensationRecord(), key: settled('{"status":"executed"}', 1) });
+        assert.deepEqual(await store.getIdempotencyRecord(record.scopeKey), {
+          ...record,
+          state: 'completed',
+          outcome: '{"status":"executed"}',
+          updatedAt: at(1),
+        });
+        assert.deepEqual(await store.listCompensations({ limit: 10 }), [compensationRecord()]);
+      });
+    });
+
+    test('a settlement that fails writes neither part', async () => {
+      await withStore(async ({ store }) => {
+        const record = idempotencyRecord();
+        await store.claimIdempotencyKey(record);
+        await store.insertCompensation(compensationRecord({ compensation: null, status: 'irreversible' }));
+        // The compensation's call id is taken: the key, settled first in the transaction, is rolled back.
+        await assertStoreError(
+          store.settleWrite({ compensation: compensationRecord(), key: settled('{"lost":true}', 1) }),
+          'STORE_UNAVAILABLE',
+        );
+        assert.deepEqual(await store.getIdempotencyRecord(record.scopeKey), record, 'still running, no outcome');
+        assert.deepEqual(await store.listCompensations({ limit: 10 }), [
+          compensationRecord({ compensation: null, status: 'irreversible' }),
+        ]);
+
+        const fresh = compensationRecord({ callId: 'call-2' });
+        await assertStoreError(store.settleWrite({ compensation: { ...fresh, ordinal: -1 }, key: settled('{}', 2) }), 'REQUEST_INVALID');
+        await assertStoreError(
+          store.settleWrite({ compensation: fresh, key: { ...settled('{}', 2), state: 'running' as 'completed' } }),
+          'REQUEST_INVALID',
+        );
+        assert.deepEqual(await store.getIdempotencyRecord(record.scopeKey), record);
+        assert.equal((await store.listCompensations({ limit: 10 })).length, 1, 'nothing of the refused settlements was written');
+      });
+    });
+
+    test('either part alone; a key held by another call, or already completed, keeps its outcome', async () => {
+      await withStore(async ({ store }) => {
+        const record = idempotencyRecord();
+        await store.claimIdempotencyKey(record);
+        await store.settleWrite({ compensation: null, key: null });
+        await store.settleWrite({ compensation: compensationRecord({ callId: 'call-0', ordinal: 0 }), key: null });
+        // Not the owner: the key is left alone, the write's compensation is still registered.
+        await store.settleWrite({
+          compensation: compensationRecord({ callId: 'call-9', ordinal: 9 }),
+          key: settled('{"intruder":true}', 1, 'call-9'),
+        });
+        assert.deepEqual(await store.getIdempotencyRecord(record.scopeKey), record);
+        await store.settleWrite({ compensation: null, key: settled('{"first":true}', 2) });
+        await store.settleWrite({ compensation: compensationRecord(), key: { ...settled('{"second":true}', 3), state: 'unknown' } });
+        const stored = await store.getIdempotencyRecord(record.scopeKey);
+        assert.equal(stored?.state, 'completed');
+        assert.equal(stored?.outcome, '{"first":true}', 'a completed outcome is final');
+        assert.deepEqual(
+          (await store.listCompensations({ limit: 10 })).map((compensation) => compensation.callId),
+          ['call-9', 'call-1', 'call-0'],
+        );
+      });
+    });
+  });
+
   describe(`${name}: safe execution on a closed store`, () => {
     test('a closed store refuses every kind of safe-execution call with STORE_UNAVAILABLE', async () => {
       await withStore(async ({ store }) => {
         await store.close();
         await assertStoreError(store.claimIdempotencyKey(idempotencyRecord()), 'STORE_UNAVAILABLE');
+        await assertStoreError(store.settleWrite({ compensation: compensationRecord(), key: null }), 'STORE_UNAVAILABLE');
         await assertStoreError(
           store.voteOnApproval({ approvalId: 'a', approver: 'b', decision: 'approve', comment: '', at: at(1) }),
           'STORE_UNAVAILABLE',
