@@ -21,6 +21,7 @@ export type AuditEventType =
   | 'mcp.resource.read'
   | 'mcp.prompt.get'
   | 'call.replayed'
+  | 'call.resolved'
   | 'approval.requested'
   | 'approval.voted'
   | 'approval.decided'

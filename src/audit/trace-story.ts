@@ -118,6 +118,8 @@ function summarise(body: AuditEventBody): string {
       return data['resolvedBy'] === 'statusCheck'
         ? `outcome of an earlier call found by the status check ${text(data['statusCheck']) ?? '?'} (nothing ran again)`
         : `answered with the first outcome of call ${text(data['firstCallId']) ?? '?'} (same idempotency key; nothing ran again)`;
+    case 'call.resolved':
+      return `unknown outcome resolved as ${text(data['resolvedAs']) ?? '?'} by ${text(data['resolvedBy']) ?? '?'}: ${text(data['reason']) ?? ''}`;
     case 'approval.requested':
       return `approval ${text(data['approvalId']) ?? '?'} requested from role ${text(data['approverRole']) ?? '?'}`;
     case 'compensation.registered':

@@ -2,7 +2,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { APPROVAL_STATUS_CHOICES, approvalsDecide, approvalsList, approvalsShow } from './commands/approvals.js';
 import { auditVerify } from './commands/audit.js';
 import { kill, mode, MODE_CHOICES, unkill, type KillOptions, type ModeOptions, type UnkillOptions } from './commands/containment.js';
-import { callsUnresolved } from './commands/calls.js';
+import { callsResolve, callsUnresolved, RESOLUTION_CHOICES, type CallsResolveOptions } from './commands/calls.js';
 import { init } from './commands/init.js';
 import { planExecute, planPropose, planShow } from './commands/plans.js';
 import { policyCheck } from './commands/policy.js';
@@ -202,6 +202,32 @@ IRREVERSIBLE. Exit codes: 0 done (or dry run), 1 a compensation did not execute,
     .option('--tenant <id>', "only this tenant's calls")
     .option('--json', 'print the list as JSON')
     .action((options: { project: string; tenant?: string; json?: boolean }) => run(() => callsUnresolved(options))());
+  calls
+    .command('resolve')
+    .description('say whether a write whose outcome is unknown took effect: settle its key as executed, or free it as not_executed')
+    .argument('[callId]', 'the call (see interlock calls unresolved); or name it with --key and --agent')
+    .option('--key <key>', 'the idempotency key the call holds, instead of its id')
+    .option('--agent <tenant/agent>', 'with --key: the agent holding it (a configured agent id alone also works)')
+    .addOption(new Option('--as <resolution>', 'what the upstream shows').choices(RESOLUTION_CHOICES).makeOptionMandatory())
+    .option('--reason <text>', 'what the upstream showed (required; recorded in the audit log)')
+    .requiredOption('--by <operator>', 'a configured operator (interlock.yaml operators): its tenants bound what it may resolve')
+    .option('-p, --project <path>', PROJECT_HELP, '.')
+    .option('--json', 'print the resolution as JSON')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  interlock calls resolve 0193a4c2-7f1e-7c3a-9d2b-5e8f1a6b4c0d --as executed --reason "refund re_812 exists at the provider" --by finance-lead
+  interlock calls resolve --key refund-o-1001 --agent acme/support-bot --as not_executed --reason "no refund at the provider" --by finance-lead
+
+executed: a retry with the same key answers executed (replayed, with who resolved it) and nothing
+runs again. not_executed: the key is released and a retry with it runs the operation once. Only an
+unknown outcome can be resolved, once (OUTCOME_NOT_UNKNOWN otherwise). The HTTP API offers the
+same at POST /v1/calls/resolve.`,
+    )
+    .action((callId: string | undefined, options: Omit<CallsResolveOptions, 'callId'>) =>
+      run(() => callsResolve({ ...options, ...(callId === undefined ? {} : { callId }) }))(),
+    );
 
   const approvals = program
     .command('approvals')

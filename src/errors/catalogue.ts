@@ -127,6 +127,11 @@ export const ERROR_CATALOGUE = {
     summary:
       'An earlier call with this idempotency key may or may not have acted upstream; it is not run again until an operator resolves it.',
   },
+  OUTCOME_NOT_UNKNOWN: {
+    status: 409,
+    retryable: false,
+    summary: 'Only a call whose outcome is unknown can be resolved; this one completed, is still running, or was resolved already.',
+  },
   CIRCUIT_OPEN: {
     status: 503,
     retryable: true,

@@ -66,6 +66,15 @@ export interface CallOutcome {
   readonly replayed?: boolean;
   /** The idempotency key the call was governed under (given or derived). */
   readonly idempotencyKey?: string;
+  /** Set when an operator settled an unknown outcome as executed (`interlock calls resolve`); the upstream's answer is not known. */
+  readonly resolution?: OperatorResolution;
+}
+
+export interface OperatorResolution {
+  readonly resolvedAs: 'executed';
+  readonly resolvedBy: string;
+  readonly reason: string;
+  readonly resolvedAt: string;
 }
 
 export interface ApprovalSummary {

@@ -49,6 +49,7 @@ import { isValidExternalId } from '../gate/call.js';
 import { defaultFingerprintKey, injectionScanner, taintAnalyzer } from '../risk/risk-engine.js';
 import { WebhookNotifier } from '../approvals/webhook-notifier.js';
 import { RollbackService } from '../execution/rollback.js';
+import { OutcomeResolutionService } from '../execution/outcome-resolution.js';
 import { PlanService } from '../plans/plan-service.js';
 import { operatorControls } from './operator-controls.js';
 import { ContentRedactor } from '../retrieval/content-redaction.js';
@@ -412,6 +413,7 @@ export async function openRuntime(projectPath: string, options: RuntimeOptions =
     let current: Governance = first.governance;
 
     const evidence = new EvidenceReader(store, () => [auditKey.publicKey]);
+    const outcomes = new OutcomeResolutionService({ store, audit, idempotencyTtlMs: parseDuration(config.execution.idempotencyTtl) });
     const rollback = new RollbackService({
       store,
       audit,
@@ -582,6 +584,7 @@ export async function openRuntime(projectPath: string, options: RuntimeOptions =
         authenticateReader,
         authenticateOperator,
         ...operatorControls(approvals, containment),
+        resolveCall: (operator, order) => outcomes.resolve(operator, order),
         proposePlan: (request, credential) => plans.propose(request, credential),
         getPlan: (reader, id) => plans.get(id, reader),
         executePlan: (id, credential, actingFor) => plans.execute(id, credential, actingFor),

@@ -4,6 +4,7 @@ import { InterlockError } from '../errors/interlock-error.js';
 import { errorHandler, sendError } from './error-response.js';
 import { registerApprovalRoutes } from './routes/approvals.js';
 import { registerCallRoutes } from './routes/calls.js';
+import { registerCallResolutionRoutes } from './routes/call-resolution.js';
 import { registerSessionRoutes } from './routes/sessions.js';
 import { registerContainmentRoutes } from './routes/containment.js';
 import { registerEvidenceRoutes } from './routes/evidence.js';
@@ -36,6 +37,7 @@ export function buildServer(services: ServerServices): FastifyInstance {
   );
   registerOperationalRoutes(app, services);
   registerCallRoutes(app, services);
+  registerCallResolutionRoutes(app, services);
   registerSessionRoutes(app, services);
   registerEvidenceRoutes(app, services);
   registerApprovalRoutes(app, services);

@@ -1,6 +1,7 @@
 import { ERROR_CATALOGUE } from '../errors/catalogue.js';
 import { approvalDecisionSchema, approvalIdParamsSchema, approvalQuerySchema, APPROVAL_STATUSES } from './routes/approvals.js';
 import { callRequestSchema } from './routes/calls.js';
+import { callResolutionOpenApi } from './routes/call-resolution.js';
 import { killRequestSchema, liftRequestSchema, modeRequestSchema } from './routes/containment.js';
 import { auditQuerySchema } from './routes/evidence.js';
 import { planOpenApi } from './routes/plans.js';
@@ -171,6 +172,7 @@ export function openApiDocument(): Record<string, unknown> {
         ModeRequest: modeRequestSchema,
         ...planOpenApi.schemas,
         ...retrievalOpenApi.schemas,
+        ...callResolutionOpenApi.schemas,
         CallOutcome: {
           type: 'object',
           required: ['schemaVersion', 'status', 'callId', 'traceId', 'decision', 'auditEventId'],
@@ -186,6 +188,17 @@ export function openApiDocument(): Record<string, unknown> {
             decision: { $ref: '#/components/schemas/Decision' },
             result: {},
             auditEventId: { type: 'string' },
+            replayed: { type: 'boolean', description: 'The first outcome of the same idempotency key, repeated; nothing ran again' },
+            resolution: {
+              type: 'object',
+              description: 'An operator resolved an unknown outcome as executed (interlock calls resolve); the result is not known',
+              properties: {
+                resolvedAs: { const: 'executed' },
+                resolvedBy: { type: 'string' },
+                reason: { type: 'string' },
+                resolvedAt: { type: 'string' },
+              },
+            },
           },
         },
       },
@@ -387,6 +400,7 @@ export function openApiDocument(): Record<string, unknown> {
       },
       ...planOpenApi.paths,
       ...retrievalOpenApi.paths,
+      ...callResolutionOpenApi.paths,
       '/healthz': { get: { summary: 'Liveness', responses: { '200': { description: 'Process is up' } } } },
       '/readyz': {
         get: {

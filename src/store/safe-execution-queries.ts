@@ -4,12 +4,13 @@
  * conditional statement (compare and set), so racing callers on other connections or replicas
  * each see whether theirs was the change that happened.
  */
-import { sql, type Selectable } from 'kysely';
+import { sql, type ExpressionBuilder, type Selectable } from 'kysely';
 import type {
   ApprovalsTable,
   ApprovalVotesTable,
   CompensationsTable,
   ContainmentRulesTable,
+  Database,
   IdempotencyRecordsTable,
   PlansTable,
 } from './database.js';
@@ -121,6 +122,43 @@ export function selectUnresolvedIdempotency(db: QueryBuilder, tenants: readonly 
     .where('updated_at', '<', olderThan);
   if (tenants !== undefined) query = query.where('tenant', 'in', tenants);
   return query.orderBy('updated_at', 'asc').orderBy('scope_key', 'asc').limit(limit);
+}
+
+/** The unresolved record a call claimed (few rows are unresolved: idempotency_records_state_idx narrows to them). */
+export function selectUnresolvedIdempotencyByCall(db: QueryBuilder, callId: string) {
+  return db.selectFrom('idempotency_records').selectAll().where('state', 'in', ['running', 'unknown']).where('call_id', '=', callId);
+}
+
+/** `unknown`, or `running` since before `runningBefore` (its process died): the records an operator may resolve. */
+function unresolvedRecord(scopeKey: string, callId: string, runningBefore: string) {
+  return (expression: ExpressionBuilder<Database, 'idempotency_records'>) =>
+    expression.and([
+      expression('scope_key', '=', scopeKey),
+      expression('call_id', '=', callId),
+      expression.or([
+        expression('state', '=', 'unknown'),
+        expression.and([expression('state', '=', 'running'), expression('updated_at', '<', runningBefore)]),
+      ]),
+    ]);
+}
+
+/** An operator found that the call took effect: its key keeps `outcome` as the first outcome. */
+export function settleUnknownIdempotency(
+  db: QueryBuilder,
+  scopeKey: string,
+  callId: string,
+  runningBefore: string,
+  settled: { outcome: string; at: string; expiresAt: string },
+) {
+  return db
+    .updateTable('idempotency_records')
+    .set({ state: 'completed', outcome: settled.outcome, updated_at: settled.at, expires_at: settled.expiresAt })
+    .where(unresolvedRecord(scopeKey, callId, runningBefore));
+}
+
+/** An operator found that the call did not take effect: the key is free for a retry. */
+export function releaseUnknownIdempotency(db: QueryBuilder, scopeKey: string, callId: string, runningBefore: string) {
+  return db.deleteFrom('idempotency_records').where(unresolvedRecord(scopeKey, callId, runningBefore));
 }
 
 /**

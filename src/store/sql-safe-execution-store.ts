@@ -25,6 +25,7 @@ import {
   insertPlan,
   liftContainmentRules,
   releaseIdempotencyKey,
+  releaseUnknownIdempotency,
   selectActiveContainmentRules,
   selectApproval,
   selectApprovals,
@@ -36,6 +37,8 @@ import {
   selectOpenApproval,
   selectPlan,
   selectUnresolvedIdempotency,
+  selectUnresolvedIdempotencyByCall,
+  settleUnknownIdempotency,
   toApprovalRecord,
   toApprovalVote,
   toCompensationRecord,
@@ -57,6 +60,7 @@ import type {
   ContainmentRule,
   ContainmentScope,
   IdempotencyRecord,
+  IdempotencyResolution,
   KeySettlement,
   PlanRecord,
   PlanStatus,
@@ -155,6 +159,30 @@ export abstract class SqlSafeExecutionStore implements SafeExecutionStore {
       if (limit === 0 || tenants?.length === 0) return [];
       const found = await this.execute(selectUnresolvedIdempotency(this.queries, tenants, olderThan, limit));
       return found.map(toIdempotencyRecord);
+    });
+  }
+
+  getUnresolvedIdempotencyByCall(callId: string): Promise<IdempotencyRecord | null> {
+    return this.guard('read an unresolved idempotency record', async () => {
+      const [row] = await this.execute(selectUnresolvedIdempotencyByCall(this.queries, callId));
+      return row === undefined ? null : toIdempotencyRecord(row);
+    });
+  }
+
+  resolveUnknownIdempotency(scopeKey: string, callId: string, runningBefore: string, resolution: IdempotencyResolution): Promise<boolean> {
+    return this.guard('resolve an unknown outcome', async () => {
+      const changed =
+        resolution.as === 'executed'
+          ? await this.executeChange(settleUnknownIdempotency(this.queries, scopeKey, callId, runningBefore, resolution))
+          : resolution.as === 'not_executed'
+            ? await this.executeChange(releaseUnknownIdempotency(this.queries, scopeKey, callId, runningBefore))
+            : null;
+      if (changed === null) {
+        throw new InterlockError('REQUEST_INVALID', 'An unknown outcome resolves as executed or not_executed.', {
+          as: String((resolution as { as: unknown }).as),
+        });
+      }
+      return changed === 1;
     });
   }
 

@@ -131,6 +131,10 @@ export interface IdempotencyRecord {
   readonly expiresAt: string;
 }
 
+/** How an operator settles an unknown outcome (see SafeExecutionStore.resolveUnknownIdempotency). */
+export type IdempotencyResolution =
+  { readonly as: 'executed'; readonly outcome: string; readonly at: string; readonly expiresAt: string } | { readonly as: 'not_executed' };
+
 export type ApprovalStatus = 'pending' | 'approved' | 'denied' | 'expired' | 'consumed';
 
 export interface ApprovalRecord {
@@ -287,6 +291,16 @@ export interface SafeExecutionStore {
   releaseIdempotencyKey(scopeKey: string, callId: string): Promise<void>;
   /** Records left `unknown` or `running` before `olderThan`, for operators to resolve. */
   listUnresolvedIdempotency(tenants: readonly string[] | undefined, olderThan: string, limit: number): Promise<IdempotencyRecord[]>;
+  /** The record claimed by this call while it is `unknown` or `running`; null once settled, released or never claimed. */
+  getUnresolvedIdempotencyByCall(callId: string): Promise<IdempotencyRecord | null>;
+  /**
+   * An operator's answer for a call whose outcome is unknown: the record of `callId` under
+   * `scopeKey`, if it is `unknown` (or `running` and last updated before `runningBefore`: its
+   * process died), becomes `completed` with `outcome` (`executed`) or is deleted so the key is free
+   * again (`not_executed`). One atomic statement: true for exactly one caller, false when the
+   * record is not (or no longer) unresolved.
+   */
+  resolveUnknownIdempotency(scopeKey: string, callId: string, runningBefore: string, resolution: IdempotencyResolution): Promise<boolean>;
   /** Deletes `completed` records whose expiry is at or before `now`; `running` and `unknown` ones wait for an operator. */
   purgeExpiredIdempotency(now: string): Promise<number>;
 

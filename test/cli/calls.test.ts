@@ -1,6 +1,8 @@
 /**
  * `interlock calls unresolved`: an operator sees the writes whose outcome is unknown (timed out, or
  * whose process died mid-call), and only those; a call still inside its deadline is not listed.
+ * `interlock calls resolve` settles one of them, once (the full story, against a real upstream, is
+ * in test/incidents/unknown-outcome-resolution.test.ts).
  */
 import { strict as assert } from 'node:assert';
 import { join } from 'node:path';
@@ -76,4 +78,41 @@ test('another tenant sees none of them', async () => {
   const result = await runCli(['calls', 'unresolved', '--project', project, '--tenant', 'globex']);
   assert.equal(result.code, 0, result.stderr);
   assert.match(result.stdout, /no writes with an unknown outcome/);
+});
+
+test('resolve: a crashed call (running past any deadline) resolves once; a call still running or finished does not', async () => {
+  const resolve = (...args: string[]) => runCli(['calls', 'resolve', ...args, '--reason', 'checked the provider', '--project', project]);
+  const crashed = await resolve('call-crashed', '--as', 'not_executed', '--by', 'finance-lead', '--json');
+  assert.equal(crashed.code, 0, crashed.stderr);
+  assert.deepEqual(
+    (({ callId, resolvedAs, resolvedBy, idempotencyKey }) => ({ callId, resolvedAs, resolvedBy, idempotencyKey }))(
+      JSON.parse(crashed.stdout) as Record<string, unknown>,
+    ),
+    { callId: 'call-crashed', resolvedAs: 'not_executed', resolvedBy: 'finance-lead', idempotencyKey: 'crashed' },
+  );
+  const listed = await runCli(['calls', 'unresolved', '--project', project]);
+  assert.match(listed.stdout, /1 write\(s\) with an unknown outcome/);
+  assert.match(listed.stdout, /call-timed-out .*key "timed-out"/);
+
+  for (const [args, pattern] of [
+    [['call-crashed', '--as', 'executed'], /OUTCOME_NOT_UNKNOWN: call call-crashed/],
+    [['call-in-flight', '--as', 'executed'], /OUTCOME_NOT_UNKNOWN: call call-in-flight is still running/],
+    [['--key', 'done', '--agent', 'acme/support-bot', '--as', 'executed'], /OUTCOME_NOT_UNKNOWN: call call-done has a known outcome/],
+    [['call-timed-out', '--as', 'perhaps'], /argument 'perhaps' is invalid/],
+  ] as const) {
+    const result = await resolve(...args, '--by', 'finance-lead');
+    assert.equal(result.code, 2, `${args.join(' ')}: ${result.stdout}${result.stderr}`);
+    assert.match(result.stderr, pattern);
+  }
+  const store = await openStore({ driver: 'sqlite', path: join(project, '.interlock', 'interlock.db'), durability: 'durable' });
+  try {
+    assert.equal((await store.getIdempotencyRecord('acme/support-bot/in-flight'))?.state, 'running', 'a running call is left alone');
+    const events = await store.listAuditEvents({ type: 'call.resolved', limit: 10 });
+    assert.deepEqual(
+      events.map((event) => [event.callId, (JSON.parse(event.body) as { data: { previousState: string } }).data.previousState]),
+      [['call-crashed', 'process_died']],
+    );
+  } finally {
+    await store.close();
+  }
 });

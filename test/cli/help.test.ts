@@ -39,6 +39,8 @@ const COMMANDS: ReadonlyArray<{ readonly args: readonly string[]; readonly menti
   { args: ['mode'], mentions: ['--session', '--set', '--reason'] },
   { args: ['rollback'], mentions: ['--trace', '--session', '--agent', '--since', '--execute', '--quarantine'] },
   { args: ['calls', 'unresolved'], mentions: ['--project', '--tenant', '--json'] },
+  { args: ['calls'], mentions: ['unresolved', 'resolve'] },
+  { args: ['calls', 'resolve'], mentions: ['--key', '--agent', '--as', 'executed', 'not_executed', '--reason', '--by', '--json'] },
   { args: ['mcp'], mentions: ['--project', '--agent', 'INTERLOCK_ACTING_FOR'] },
   { args: ['tools'], mentions: ['status', 'diff', 'pin', 'unpin'] },
   { args: ['tools', 'status'], mentions: ['--project', '--json'] },

@@ -268,6 +268,62 @@ export function safeExecutionContract(name: string, makeStore: MakeStore): void 
       });
     });
 
+    test('an operator resolves an unknown (or died-while-running) record once: executed settles it, not_executed frees the key', async () => {
+      await withStore(async ({ store }) => {
+        const executed = { as: 'executed', outcome: '{"status":"executed"}', at: at(50), expiresAt: at(9000) } as const;
+        await store.claimIdempotencyKey(idempotencyRecord());
+        assert.equal((await store.getUnresolvedIdempotencyByCall('call-1'))?.state, 'running');
+        assert.equal(await store.resolveUnknownIdempotency('acme/agent-a/key-1', 'call-1', at(0), executed), false, 'still running');
+        await store.finishIdempotencyKey('acme/agent-a/key-1', 'call-1', 'unknown', '{"status":"failed"}', at(1));
+        assert.equal(await store.resolveUnknownIdempotency('acme/agent-a/key-1', 'call-other', at(0), executed), false, 'another call');
+        assert.equal(await store.resolveUnknownIdempotency('acme/agent-a/key-1', 'call-1', at(0), executed), true);
+        assert.deepEqual(await store.getIdempotencyRecord('acme/agent-a/key-1'), {
+          ...idempotencyRecord(),
+          state: 'completed',
+          outcome: '{"status":"executed"}',
+          updatedAt: at(50),
+          expiresAt: at(9000),
+        });
+        assert.equal(await store.getUnresolvedIdempotencyByCall('call-1'), null);
+        assert.equal(await store.resolveUnknownIdempotency('acme/agent-a/key-1', 'call-1', at(0), executed), false, 'resolved once');
+        assert.equal(await store.resolveUnknownIdempotency('acme/agent-a/key-1', 'call-1', at(0), { as: 'not_executed' }), false);
+
+        // A claim left running by a process that died: resolvable once it is older than the cut-off.
+        await store.claimIdempotencyKey(idempotencyRecord({ scopeKey: 'acme/agent-a/key-2', callId: 'call-2', updatedAt: at(10) }));
+        assert.equal(await store.resolveUnknownIdempotency('acme/agent-a/key-2', 'call-2', at(10), { as: 'not_executed' }), false);
+        assert.equal((await store.getUnresolvedIdempotencyByCall('call-2'))?.scopeKey, 'acme/agent-a/key-2');
+        assert.equal(await store.resolveUnknownIdempotency('acme/agent-a/key-2', 'call-2', at(11), { as: 'not_executed' }), true);
+        assert.equal(await store.getIdempotencyRecord('acme/agent-a/key-2'), null, 'the key is free');
+        assert.equal(await store.claimIdempotencyKey(idempotencyRecord({ scopeKey: 'acme/agent-a/key-2', callId: 'call-3' })), null);
+        assert.equal(await store.resolveUnknownIdempotency('acme/agent-a/key-2', 'call-2', at(11), { as: 'not_executed' }), false);
+        const abstain = { as: 'maybe' } as unknown as Parameters<typeof store.resolveUnknownIdempotency>[3];
+        await assertStoreError(store.resolveUnknownIdempotency('acme/agent-a/key-2', 'call-3', at(11), abstain), 'REQUEST_INVALID');
+      });
+    });
+
+    test('two instances resolving the same unknown records: exactly one succeeds each', async () => {
+      await withStore(async (subject) => {
+        const peer = await migratedPeer(subject);
+        const keys = Array.from({ length: 10 }, (_, index) => `acme/agent-a/resolve-${index}`);
+        for (const scopeKey of keys) {
+          await subject.store.claimIdempotencyKey(idempotencyRecord({ scopeKey, callId: `${scopeKey}#call` }));
+          await subject.store.finishIdempotencyKey(scopeKey, `${scopeKey}#call`, 'unknown', '{}', at(1));
+        }
+        const executed = { as: 'executed', outcome: '{}', at: at(5), expiresAt: at(9000) } as const;
+        const results = await Promise.all(
+          keys.flatMap((scopeKey) => [
+            subject.store.resolveUnknownIdempotency(scopeKey, `${scopeKey}#call`, at(0), executed),
+            peer.resolveUnknownIdempotency(scopeKey, `${scopeKey}#call`, at(0), { as: 'not_executed' }),
+          ]),
+        );
+        for (const [index, scopeKey] of keys.entries()) {
+          const pair = [results[2 * index], results[2 * index + 1]];
+          assert.equal(pair.filter(Boolean).length, 1, `one resolution of ${scopeKey}`);
+          assert.equal((await peer.getIdempotencyRecord(scopeKey))?.state ?? 'released', pair[0] === true ? 'completed' : 'released');
+        }
+      });
+    });
+
     test('two instances racing for the same keys: exactly one claim wins each', async () => {
       await withStore(async (subject) => {
         const peer = await migratedPeer(subject);
