@@ -15,6 +15,7 @@ import type {
   PlansTable,
 } from './database.js';
 import type { QueryBuilder } from './queries.js';
+import type { TemplateFields } from './statement-template.js';
 import type {
   ApprovalFilter,
   ApprovalRecord,
@@ -28,6 +29,7 @@ import type {
   ContainmentScope,
   IdempotencyRecord,
   IdempotencyState,
+  KeySettlement,
   PlanRecord,
   PlanStatus,
   SessionMode,
@@ -42,7 +44,7 @@ const CONTAINMENT_VERSION_ROW_ID = 1;
  * creation time (it is no longer remembered, whether or not a purge has removed it yet). Returns
  * the scope key when this statement claimed the key, no row when someone else holds it.
  */
-export function claimIdempotencyKey(db: QueryBuilder, record: IdempotencyRecord) {
+export function claimIdempotencyKey(db: QueryBuilder, record: IdempotencyClaim) {
   return db
     .insertInto('idempotency_records')
     .values({
@@ -82,6 +84,25 @@ export function claimIdempotencyKey(db: QueryBuilder, record: IdempotencyRecord)
     )
     .returning('scope_key');
 }
+
+/** The values a claim binds: a claim is always `running`, with no outcome yet. */
+export type IdempotencyClaim = Omit<IdempotencyRecord, 'state' | 'outcome'>;
+
+export const IDEMPOTENCY_CLAIM_FIELDS: TemplateFields<IdempotencyClaim> = {
+  scopeKey: true,
+  tenant: true,
+  agentId: true,
+  actionHash: true,
+  tool: true,
+  operation: true,
+  callId: true,
+  traceId: true,
+  createdAt: true,
+  updatedAt: true,
+  expiresAt: true,
+};
+
+export const KEY_SETTLEMENT_FIELDS: TemplateFields<KeySettlement> = { scopeKey: true, callId: true, state: true, outcome: true, at: true };
 
 export function selectIdempotencyRecord(db: QueryBuilder, scopeKey: string) {
   return db.selectFrom('idempotency_records').selectAll().where('scope_key', '=', scopeKey);
@@ -479,6 +500,22 @@ export function toPlanRecord(row: Selectable<PlansTable>): PlanRecord {
 }
 
 // --- compensations -----------------------------------------------------------------------------
+
+export const COMPENSATION_FIELDS: TemplateFields<CompensationRecord> = {
+  callId: true,
+  ordinal: true,
+  tenant: true,
+  agentId: true,
+  traceId: true,
+  sessionId: true,
+  tool: true,
+  operation: true,
+  executedAt: true,
+  status: true,
+  compensation: true,
+  compensatedByCall: true,
+  updatedAt: true,
+};
 
 export function insertCompensation(db: QueryBuilder, record: CompensationRecord) {
   return db.insertInto('compensations').values({

@@ -13,16 +13,19 @@ import {
   approveApprovalAtQuorum,
   bumpContainmentVersion,
   claimIdempotencyKey,
+  COMPENSATION_FIELDS,
   consumeApproval,
   deleteExpiredIdempotency,
   denyApprovalOnDenyVote,
   expirePendingApprovals,
   finishIdempotencyKey,
+  IDEMPOTENCY_CLAIM_FIELDS,
   insertApproval,
   insertApprovalVote,
   insertCompensation,
   insertContainmentRule,
   insertPlan,
+  KEY_SETTLEMENT_FIELDS,
   liftContainmentRules,
   releaseIdempotencyKey,
   releaseUnknownIdempotency,
@@ -48,6 +51,7 @@ import {
   updateCompensation,
   updatePlan,
 } from './safe-execution-queries.js';
+import { statementTemplate } from './statement-template.js';
 import { requireCount } from './store-arguments.js';
 import type {
   ApprovalFilter,
@@ -77,6 +81,16 @@ export abstract class SqlSafeExecutionStore implements SafeExecutionStore {
   abstract readonly driver: 'sqlite' | 'postgres';
   protected abstract readonly queries: QueryBuilder;
 
+  // The statements of every governed write, compiled on first use (see statement-template.ts).
+  readonly #claimKey = statementTemplate(IDEMPOTENCY_CLAIM_FIELDS, (claim) => claimIdempotencyKey(this.queries, claim));
+  readonly #selectKey = statementTemplate({ scopeKey: true }, ({ scopeKey }: { scopeKey: string }) =>
+    selectIdempotencyRecord(this.queries, scopeKey),
+  );
+  readonly #finishKey = statementTemplate(KEY_SETTLEMENT_FIELDS, (settlement: KeySettlement) =>
+    finishIdempotencyKey(this.queries, settlement.scopeKey, settlement.callId, settlement.state, settlement.outcome, settlement.at),
+  );
+  readonly #insertCompensation = statementTemplate(COMPENSATION_FIELDS, (record) => insertCompensation(this.queries, record));
+
   protected abstract execute<Row>(query: Compilable<Row>): Promise<Row[]>;
   protected abstract executeChange(query: Compilable): Promise<number>;
   /**
@@ -99,9 +113,9 @@ export abstract class SqlSafeExecutionStore implements SafeExecutionStore {
   claimIdempotencyKey(record: IdempotencyRecord): Promise<IdempotencyRecord | null> {
     return this.guard('claim an idempotency key', async () => {
       for (let attempt = 0; attempt < CLAIM_ATTEMPTS; attempt += 1) {
-        const claimed = await this.execute(claimIdempotencyKey(this.queries, record));
+        const claimed = await this.execute(this.#claimKey(record));
         if (claimed.length > 0) return null;
-        const [existing] = await this.execute(selectIdempotencyRecord(this.queries, record.scopeKey));
+        const [existing] = await this.execute(this.#selectKey(record));
         if (existing !== undefined) return toIdempotencyRecord(existing);
         // The holder released the key between the two statements: claim it again.
       }
@@ -113,7 +127,7 @@ export abstract class SqlSafeExecutionStore implements SafeExecutionStore {
 
   getIdempotencyRecord(scopeKey: string): Promise<IdempotencyRecord | null> {
     return this.guard('read an idempotency record', async () => {
-      const [row] = await this.execute(selectIdempotencyRecord(this.queries, scopeKey));
+      const [row] = await this.execute(this.#selectKey({ scopeKey }));
       return row === undefined ? null : toIdempotencyRecord(row);
     });
   }
@@ -122,7 +136,7 @@ export abstract class SqlSafeExecutionStore implements SafeExecutionStore {
     return this.guard('finish an idempotency key', async () => {
       const settlement = { scopeKey, callId, state, outcome, at };
       requireKeySettlement(settlement);
-      await this.executeChange(finishKey(this.queries, settlement));
+      await this.executeChange(this.#finishKey(settlement));
     });
   }
 
@@ -133,9 +147,9 @@ export abstract class SqlSafeExecutionStore implements SafeExecutionStore {
       if (compensation !== null) requireCount('ordinal', compensation.ordinal);
       if (key !== null) requireKeySettlement(key);
       if (compensation === null) {
-        if (key !== null) await this.executeChange(finishKey(this.queries, key));
+        if (key !== null) await this.executeChange(this.#finishKey(key));
       } else if (key === null) {
-        await this.executeChange(insertCompensation(this.queries, compensation));
+        await this.executeChange(this.#insertCompensation(compensation));
       } else {
         await this.transact(this.settleBody(compensation, key));
       }
@@ -143,8 +157,8 @@ export abstract class SqlSafeExecutionStore implements SafeExecutionStore {
   }
 
   private *settleBody(compensation: CompensationRecord, key: KeySettlement): TransactionBody<void> {
-    yield* change(finishKey(this.queries, key));
-    yield* change(insertCompensation(this.queries, compensation));
+    yield* change(this.#finishKey(key));
+    yield* change(this.#insertCompensation(compensation));
   }
 
   releaseIdempotencyKey(scopeKey: string, callId: string): Promise<void> {
@@ -356,7 +370,7 @@ export abstract class SqlSafeExecutionStore implements SafeExecutionStore {
   insertCompensation(record: CompensationRecord): Promise<void> {
     return this.guard('insert a compensation', async () => {
       requireCount('ordinal', record.ordinal);
-      await this.executeChange(insertCompensation(this.queries, record));
+      await this.executeChange(this.#insertCompensation(record));
     });
   }
 
@@ -380,10 +394,6 @@ export abstract class SqlSafeExecutionStore implements SafeExecutionStore {
       async () => (await this.executeChange(updateCompensation(this.queries, callId, from, to, compensatedByCall, at))) === 1,
     );
   }
-}
-
-function finishKey(queries: QueryBuilder, settlement: KeySettlement) {
-  return finishIdempotencyKey(queries, settlement.scopeKey, settlement.callId, settlement.state, settlement.outcome, settlement.at);
 }
 
 function requireKeySettlement(settlement: KeySettlement): void {
