@@ -12,12 +12,17 @@
  * an audit event (`call.resolved`) on the call's trace, with the operator and the reason.
  */
 import type { AuditEventInput } from '../audit/event.js';
-import { ID_PATTERN } from '../config/schema.js';
+import { parseDuration } from '../config/duration.js';
+import { ID_PATTERN, type ProjectFile } from '../config/schema.js';
 import { InterlockError } from '../errors/interlock-error.js';
 import { CALL_SCHEMA_VERSION, isValidExternalId, type CallOutcome } from '../gate/call.js';
 import type { IdempotencyRecord, Store } from '../store/store.js';
 
-/** A call still `running` this long after its claim is past any deadline: its process died, so its outcome is unknown. */
+/**
+ * The least time after its claim from which a call still `running` is taken for dead (its process
+ * died, so its outcome is unknown). A project whose calls may legitimately run longer raises it:
+ * see `processDiedAfterMs`.
+ */
 export const PROCESS_DIED_AFTER_MS = 10 * 60 * 1000;
 export const RESOLUTIONS = ['executed', 'not_executed'] as const;
 export type Resolution = (typeof RESOLUTIONS)[number];
@@ -66,7 +71,28 @@ export interface OutcomeResolutionOptions {
   readonly audit: { record(input: AuditEventInput): string; flush(): Promise<void> };
   /** How long a key settled as executed is remembered from the resolution (execution.idempotencyTtl). */
   readonly idempotencyTtlMs: number;
+  /** From when after its claim a `running` call counts as dead; default PROCESS_DIED_AFTER_MS (see processDiedAfterMs). */
+  readonly processDiedAfterMs?: number;
   readonly now?: () => number;
+}
+
+/**
+ * When a `running` call of this project is surely dead: past the longest deadline any of its
+ * operations can have (every attempt's timeout and backoff, as the kernel allows), with a margin,
+ * and never sooner than PROCESS_DIED_AFTER_MS. A call still inside its deadline may yet finish,
+ * so an operator cannot resolve it.
+ */
+export function processDiedAfterMs(config: Pick<ProjectFile, 'tools' | 'mcp' | 'execution'>): number {
+  const timeouts = [
+    ...config.tools.flatMap((tool) => {
+      const toolDefault = tool.upstream.kind === 'http' ? tool.upstream.timeout : '10s';
+      return tool.operations.map((operation) => parseDuration(operation.timeout ?? toolDefault));
+    }),
+    ...config.mcp.servers.map((server) => parseDuration(server.timeout)),
+  ];
+  const retries = config.execution.retries;
+  const longestCallMs = (Math.max(0, ...timeouts) + parseDuration(retries.maxDelay)) * retries.maxAttempts + 1000;
+  return Math.max(PROCESS_DIED_AFTER_MS, 2 * longestCallMs);
 }
 
 export class OutcomeResolutionService {
@@ -91,7 +117,7 @@ export class OutcomeResolutionService {
     }
     const now = this.#now();
     const at = new Date(now).toISOString();
-    const runningBefore = new Date(now - PROCESS_DIED_AFTER_MS).toISOString();
+    const runningBefore = new Date(now - (this.#options.processDiedAfterMs ?? PROCESS_DIED_AFTER_MS)).toISOString();
     const record = await this.#find(operator, order.call);
     if (!isUnresolved(record, runningBefore)) throw notUnknown(record);
 

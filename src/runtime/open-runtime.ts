@@ -49,7 +49,7 @@ import { isValidExternalId } from '../gate/call.js';
 import { defaultFingerprintKey, injectionScanner, taintAnalyzer } from '../risk/risk-engine.js';
 import { WebhookNotifier } from '../approvals/webhook-notifier.js';
 import { RollbackService } from '../execution/rollback.js';
-import { OutcomeResolutionService } from '../execution/outcome-resolution.js';
+import { OutcomeResolutionService, processDiedAfterMs } from '../execution/outcome-resolution.js';
 import { PlanService } from '../plans/plan-service.js';
 import { operatorControls } from './operator-controls.js';
 import { ContentRedactor } from '../retrieval/content-redaction.js';
@@ -413,7 +413,12 @@ export async function openRuntime(projectPath: string, options: RuntimeOptions =
     let current: Governance = first.governance;
 
     const evidence = new EvidenceReader(store, () => [auditKey.publicKey]);
-    const outcomes = new OutcomeResolutionService({ store, audit, idempotencyTtlMs: parseDuration(config.execution.idempotencyTtl) });
+    const outcomes = new OutcomeResolutionService({
+      store,
+      audit,
+      idempotencyTtlMs: parseDuration(config.execution.idempotencyTtl),
+      processDiedAfterMs: processDiedAfterMs(config),
+    });
     const rollback = new RollbackService({
       store,
       audit,

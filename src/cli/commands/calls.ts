@@ -2,7 +2,7 @@ import { parseDuration } from '../../config/duration.js';
 import { InterlockError } from '../../errors/interlock-error.js';
 import {
   OutcomeResolutionService,
-  PROCESS_DIED_AFTER_MS,
+  processDiedAfterMs,
   RESOLUTIONS,
   type Resolution,
   type UnresolvedCallSelector,
@@ -35,7 +35,7 @@ export async function callsUnresolved(options: { project: string; tenant?: strin
   const context = projectContext(options.project);
   const store = await context.openStore();
   try {
-    const staleBefore = new Date(Date.now() - PROCESS_DIED_AFTER_MS).toISOString();
+    const staleBefore = new Date(Date.now() - processDiedAfterMs(context.project.config)).toISOString();
     const found = await store.listUnresolvedIdempotency(
       options.tenant === undefined ? undefined : [options.tenant],
       new Date(Date.now() + 1000).toISOString(),
@@ -104,6 +104,7 @@ export async function callsResolve(options: CallsResolveOptions): Promise<void> 
       store,
       audit,
       idempotencyTtlMs: parseDuration(context.project.config.execution.idempotencyTtl),
+      processDiedAfterMs: processDiedAfterMs(context.project.config),
     }).resolve(configuredOperator(context, options.by), { call: selected(context, options), as: options.as as Resolution, reason }),
   );
   if (options.json === true) {
