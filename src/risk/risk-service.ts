@@ -41,7 +41,7 @@ export interface RiskSettings {
 }
 
 export interface RiskServiceOptions {
-  readonly store: Pick<Store, 'appendSessionContent' | 'listSessionContent' | 'incrementCounters'>;
+  readonly store: Pick<Store, 'appendSessionContents' | 'listSessionContent' | 'incrementCounters'>;
   readonly audit: { record(input: AuditEventInput): string };
   readonly scanner: ContentScanner;
   /** A classifier consulted as well (the higher score wins); never throws, may say it has no score. */
@@ -72,6 +72,15 @@ export interface ContentInput {
   readonly traceId?: string | null;
   /** For retrieved chunks: the source they came from (quarantined by runbooks that ask for it). */
   readonly retrievalSourceId?: string | undefined;
+}
+
+/** What was recorded of one piece of content: never its text. */
+export interface RecordedContent {
+  readonly id: string;
+  readonly trust: Trust;
+  readonly injectionScore: number;
+  readonly signals: string[];
+  readonly values: number;
 }
 
 export interface AssessInput {
@@ -126,9 +135,49 @@ export class RiskService {
   }
 
   /** Records content entering a session: its value hashes and its injection score, never the text. */
-  async recordContent(
-    input: ContentInput,
-  ): Promise<{ id: string; trust: Trust; injectionScore: number; signals: string[]; values: number }> {
+  async recordContent(input: ContentInput): Promise<RecordedContent> {
+    const [recorded] = await this.recordContents([input]);
+    if (recorded === undefined) throw new InterlockError('INTERNAL', 'the content was not recorded');
+    return recorded;
+  }
+
+  /**
+   * Records several pieces of content (the chunks of one retrieval) as `recordContent` does, with
+   * their ledger entries stored in one transaction: one commit for all, or none when it fails.
+   */
+  async recordContents(inputs: readonly ContentInput[]): Promise<RecordedContent[]> {
+    const analysed: Array<{ input: ContentInput; record: SessionContentRecord; recorded: RecordedContent }> = [];
+    for (const input of inputs) analysed.push(await this.#analyse(input));
+    await this.#options.store.appendSessionContents(analysed.map((entry) => entry.record));
+    for (const { input, record, recorded } of analysed) {
+      this.#options.audit.record({
+        type: 'session.content',
+        tenant: input.tenant,
+        agent: input.agentId ?? null,
+        traceId: input.traceId ?? null,
+        callId: null,
+        data: {
+          entryId: record.id,
+          sessionId: input.sessionId,
+          origin: input.origin,
+          trust: recorded.trust,
+          sourceId: record.sourceId,
+          label: record.label,
+          chars: input.text.length,
+          values: recorded.values,
+          injectionScore: recorded.injectionScore,
+          signals: recorded.signals,
+        },
+      });
+    }
+    for (const { input, recorded } of analysed) {
+      if (input.origin === 'retrieval' && recorded.signals.length > 0) await this.#quarantineRunbooks(input, recorded.signals);
+    }
+    return analysed.map((entry) => entry.recorded);
+  }
+
+  /** Scores one piece of content and builds its ledger entry. */
+  async #analyse(input: ContentInput): Promise<{ input: ContentInput; record: SessionContentRecord; recorded: RecordedContent }> {
     if (typeof input.text !== 'string') throw new InterlockError('REQUEST_INVALID', 'content text must be a string');
     const text = input.text.length > MAX_CONTENT_CHARS ? input.text.slice(0, MAX_CONTENT_CHARS) : input.text;
     const trust = input.trust ?? this.trustOf(input.origin);
@@ -157,28 +206,7 @@ export class RiskService {
       injectionScore,
       signals: JSON.stringify(signals),
     };
-    await this.#options.store.appendSessionContent(record);
-    this.#options.audit.record({
-      type: 'session.content',
-      tenant: input.tenant,
-      agent: input.agentId ?? null,
-      traceId: input.traceId ?? null,
-      callId: null,
-      data: {
-        entryId: record.id,
-        sessionId: input.sessionId,
-        origin: input.origin,
-        trust,
-        sourceId: record.sourceId,
-        label: record.label,
-        chars: input.text.length,
-        values: values.length,
-        injectionScore,
-        signals,
-      },
-    });
-    if (input.origin === 'retrieval' && signals.length > 0) await this.#quarantineRunbooks(input, signals);
-    return { id: record.id, trust, injectionScore, signals, values: values.length };
+    return { input, record, recorded: { id: record.id, trust, injectionScore, signals, values: values.length } };
   }
 
   /** Suspected retrieval poisoning: the source of a chunk that raised a signal is quarantined. */

@@ -313,12 +313,14 @@ export async function openRuntime(projectPath: string, options: RuntimeOptions =
       durable: durability === 'durable',
       embeddings: options.retrievalEmbeddings,
     });
-    // Retrieved chunks enter the session ledger with their source's trust, before the answer leaves.
+    // Retrieved chunks enter the session ledger with their source's trust, before the answer
+    // leaves: one ledger commit per retrieval, however many chunks, and in durable mode their
+    // session.content events are committed before the answer too.
     retrieval.onRetrieved(async (content) => {
       const sessionId = content.sessionId;
       if (sessionId === null) return;
-      for (const chunk of content.chunks) {
-        await risk.recordContent({
+      await risk.recordContents(
+        content.chunks.map((chunk) => ({
           tenant: content.tenant,
           sessionId,
           origin: 'retrieval',
@@ -329,8 +331,9 @@ export async function openRuntime(projectPath: string, options: RuntimeOptions =
           text: chunk.text,
           agentId: content.agentId,
           traceId: content.traceId,
-        });
-      }
+        })),
+      );
+      if (durability === 'durable') await audit.flush();
     });
     const riskConfig = config.risk;
     const risk = new RiskService({

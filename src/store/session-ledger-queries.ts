@@ -2,7 +2,22 @@
 import type { Selectable } from 'kysely';
 import type { SessionContentTable } from './database.js';
 import type { QueryBuilder } from './queries.js';
+import type { TemplateFields } from './statement-template.js';
 import type { SessionContentRecord } from './store.js';
+
+export const SESSION_CONTENT_FIELDS: TemplateFields<SessionContentRecord> = {
+  id: true,
+  tenant: true,
+  sessionId: true,
+  origin: true,
+  trust: true,
+  sourceId: true,
+  label: true,
+  at: true,
+  values: true,
+  injectionScore: true,
+  signals: true,
+};
 
 export function insertSessionContent(db: QueryBuilder, record: SessionContentRecord) {
   return db.insertInto('session_content').values({

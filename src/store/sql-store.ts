@@ -5,7 +5,7 @@
  */
 import type { Compilable, CompiledQuery } from 'kysely';
 import { InterlockError } from '../errors/interlock-error.js';
-import { insertSessionContent, selectSessionContent, toSessionContentRecord } from './session-ledger-queries.js';
+import { insertSessionContent, selectSessionContent, SESSION_CONTENT_FIELDS, toSessionContentRecord } from './session-ledger-queries.js';
 import {
   deleteExpiredCounters,
   insertCheckpoint,
@@ -33,11 +33,15 @@ import type {
   StoredAuditEvent,
 } from './store.js';
 import { SqlRetrievalStore } from './sql-retrieval-store.js';
+import { statementTemplate } from './statement-template.js';
 import { requireCount } from './store-arguments.js';
+import { change, type TransactionBody } from './transaction.js';
 
 export abstract class SqlStore extends SqlRetrievalStore implements Store {
   private closing: Promise<void> | undefined;
   private revocationTemplate: CompiledQuery<{ revoked: unknown }> | null = null;
+  /** Every result a tool returns in a session and every retrieved chunk is one row: compiled once. */
+  readonly #insertSessionContent = statementTemplate(SESSION_CONTENT_FIELDS, (record) => insertSessionContent(this.queries, record));
 
   protected constructor(
     readonly driver: 'sqlite' | 'postgres',
@@ -164,13 +168,22 @@ export abstract class SqlStore extends SqlRetrievalStore implements Store {
     });
   }
 
-  appendSessionContent(record: SessionContentRecord): Promise<void> {
+  appendSessionContents(records: readonly SessionContentRecord[]): Promise<void> {
     return this.guard('record session content', async () => {
-      if (!Number.isSafeInteger(record.injectionScore) || record.injectionScore < 0 || record.injectionScore > 100) {
-        throw new InterlockError('REQUEST_INVALID', 'An injection score is a whole number from 0 to 100.');
+      for (const record of records) {
+        if (!Number.isSafeInteger(record.injectionScore) || record.injectionScore < 0 || record.injectionScore > 100) {
+          throw new InterlockError('REQUEST_INVALID', 'An injection score is a whole number from 0 to 100.');
+        }
       }
-      await this.executeChange(insertSessionContent(this.queries, record));
+      const [only] = records;
+      if (only === undefined) return;
+      if (records.length === 1) await this.executeChange(this.#insertSessionContent(only));
+      else await this.transact(this.sessionContentBody(records));
     });
+  }
+
+  private *sessionContentBody(records: readonly SessionContentRecord[]): TransactionBody<void> {
+    for (const record of records) yield* change(this.#insertSessionContent(record));
   }
 
   listSessionContent(tenant: string, sessionId: string, limit: number): Promise<SessionContentRecord[]> {

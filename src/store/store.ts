@@ -387,7 +387,8 @@ export interface SessionContentRecord {
 }
 
 export interface SessionLedgerStore {
-  appendSessionContent(record: SessionContentRecord): Promise<void>;
+  /** Appends the entries in one transaction (one commit, however many): all of them or, on failure, none. */
+  appendSessionContents(records: readonly SessionContentRecord[]): Promise<void>;
   /** The session's entries, oldest first, at most `limit` (the newest ones when there are more). */
   listSessionContent(tenant: string, sessionId: string, limit: number): Promise<SessionContentRecord[]>;
 }

@@ -438,5 +438,37 @@ export function retrievalSuite(storage: StorageKind): void {
         assert.ok(paths[path], `${path} is not described`);
       }
     });
+
+    it('every chunk retrieved in a session enters its ledger, with its source and trust; one audit event each', async () => {
+      for (const index of [1, 2, 3]) {
+        await ingestOk('kb', {
+          documentId: `kb/ptarmigan-${index}.md`,
+          text: `Ptarmigan shipping note ${index}: parcels leave on Mondays.`,
+        });
+      }
+      await ingestOk('web', { documentId: 'pages/ptarmigan.html', text: 'Ptarmigan shipping forum: parcels arrive late in winter.' });
+      const sessionId = `s-${randomUUID()}`;
+      const answer = await retrieve(supportBot, { query: 'ptarmigan', sessionId });
+      assert.equal(answer.chunks.length, 4, 'all four chunks are handed out');
+
+      const ledger = await project.execute(
+        `select origin, trust, source_id from session_content where tenant = 'acme' and session_id = '${sessionId}' order by source_id`,
+      );
+      const expected = answer.chunks
+        .map((chunk) => ({ origin: 'retrieval', trust: chunk.source.trust, source_id: `${chunk.source.id}:${chunk.citationId}` }))
+        .sort((left, right) => left.source_id.localeCompare(right.source_id));
+      assert.deepEqual(
+        ledger.map((row) => ({ origin: row['origin'], trust: row['trust'], source_id: row['source_id'] })),
+        expected,
+      );
+      assert.ok(expected.some((entry) => entry.trust === 'untrusted') && expected.some((entry) => entry.trust === 'trusted'));
+      const recorded = (await project.auditEvents({ type: 'session.content' }))
+        .map(eventData)
+        .filter((data) => data['sessionId'] === sessionId);
+      assert.deepEqual(
+        recorded.map((data) => data['sourceId']).sort(),
+        expected.map((entry) => entry.source_id),
+      );
+    });
   });
 }

@@ -32,11 +32,10 @@ export function sessionLedgerContract(name: string, makeStore: MakeStore): void 
       try {
         await subject.store.migrate();
         const { store } = subject;
-        await store.appendSessionContent(entry('e1', { origin: 'user', trust: 'trusted', injectionScore: 0 }));
-        await store.appendSessionContent(entry('e2'));
-        await store.appendSessionContent(entry('e3', { sourceId: 'page-7', origin: 'web' }));
-        await store.appendSessionContent(entry('e4', { tenant: 'globex' }));
-        await store.appendSessionContent(entry('e5', { sessionId: 'session-2' }));
+        await store.appendSessionContents([entry('e1', { origin: 'user', trust: 'trusted', injectionScore: 0 })]);
+        await store.appendSessionContents([entry('e2'), entry('e3', { sourceId: 'page-7', origin: 'web' })]);
+        await store.appendSessionContents([entry('e4', { tenant: 'globex' }), entry('e5', { sessionId: 'session-2' })]);
+        await store.appendSessionContents([]);
 
         const all = await store.listSessionContent('acme', 'session-1', 10);
         assert.deepEqual(
@@ -50,15 +49,36 @@ export function sessionLedgerContract(name: string, makeStore: MakeStore): void 
         );
         assert.deepEqual(await store.listSessionContent('globex', 'session-1', 10), [entry('e4', { tenant: 'globex' })]);
         assert.deepEqual(await store.listSessionContent('acme', 'nobody', 10), []);
+      } finally {
+        await subject.cleanup();
+      }
+    });
+
+    test('the entries of one call are stored together: all of them, or none when one is refused', async () => {
+      const subject = await makeStore('durable');
+      try {
+        await subject.store.migrate();
+        const { store } = subject;
+        await store.appendSessionContents([entry('e1')]);
         await assert.rejects(
-          store.appendSessionContent(entry('e6', { injectionScore: 101 })),
+          store.appendSessionContents([entry('e2'), entry('e3', { injectionScore: 101 })]),
           (error: unknown) => isInterlockError(error) && error.code === 'REQUEST_INVALID',
         );
+        // The second id is taken: the first entry, inserted before it in the same transaction, is rolled back.
         await assert.rejects(
-          store.appendSessionContent(entry('e1')),
+          store.appendSessionContents([entry('e4'), entry('e1')]),
           (error: unknown) => isInterlockError(error) && error.code === 'STORE_UNAVAILABLE',
           'ids are unique',
         );
+        assert.deepEqual(
+          (await store.listSessionContent('acme', 'session-1', 10)).map((record) => record.id),
+          ['e1'],
+        );
+        const many = Array.from({ length: 20 }, (_, index) =>
+          entry(`m${index}`, { at: `2026-03-01T00:01:${String(index).padStart(2, '0')}.000Z` }),
+        );
+        await store.appendSessionContents(many);
+        assert.deepEqual(await store.listSessionContent('acme', 'session-1', 20), many);
       } finally {
         await subject.cleanup();
       }
