@@ -66,8 +66,58 @@ export interface CallResolution {
   readonly auditEventId: string;
 }
 
+/** A write whose outcome is unknown, as operators see it (never its arguments or result). */
+export interface UnresolvedCall {
+  readonly tenant: string;
+  readonly agentId: string;
+  readonly tool: string;
+  readonly operation: string;
+  /** `unknown`: no answer came (timeout, connection lost); `process_died`: still running past every deadline. */
+  readonly state: 'unknown' | 'process_died';
+  readonly callId: string;
+  readonly traceId: string;
+  readonly idempotencyKey: string;
+  readonly createdAt: string;
+}
+
+export const MAX_UNRESOLVED_LISTED = 1000;
+
+/** Writes whose outcome is unknown, oldest first: `unknown` records, and `running` ones past every deadline. */
+export async function listUnresolvedCalls(
+  store: Pick<Store, 'listUnresolvedIdempotency'>,
+  options: { tenants: readonly string[] | undefined; limit?: number | undefined; now: number; processDiedAfterMs?: number | undefined },
+): Promise<UnresolvedCall[]> {
+  const limit = options.limit ?? 100;
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_UNRESOLVED_LISTED) {
+    throw new InterlockError('REQUEST_INVALID', `limit is an integer from 1 to ${MAX_UNRESOLVED_LISTED}`);
+  }
+  const runningBefore = new Date(options.now - (options.processDiedAfterMs ?? PROCESS_DIED_AFTER_MS)).toISOString();
+  const found = await store.listUnresolvedIdempotency(options.tenants, new Date(options.now + 1000).toISOString(), limit);
+  // A call still running may simply be running; only one past every deadline is unresolved.
+  return found
+    .filter((record) => isUnresolved(record, runningBefore))
+    .map((record) => ({
+      tenant: record.tenant,
+      agentId: record.agentId,
+      tool: record.tool,
+      operation: record.operation,
+      state: record.state === 'running' ? ('process_died' as const) : ('unknown' as const),
+      callId: record.callId,
+      traceId: record.traceId,
+      idempotencyKey: record.scopeKey.slice(`${record.tenant}/${record.agentId}/`.length),
+      createdAt: record.createdAt,
+    }));
+}
+
 export interface OutcomeResolutionOptions {
-  readonly store: Pick<Store, 'getIdempotencyRecord' | 'getUnresolvedIdempotencyByCall' | 'resolveUnknownIdempotency' | 'listAuditEvents'>;
+  readonly store: Pick<
+    Store,
+    | 'getIdempotencyRecord'
+    | 'getUnresolvedIdempotencyByCall'
+    | 'resolveUnknownIdempotency'
+    | 'listAuditEvents'
+    | 'listUnresolvedIdempotency'
+  >;
   readonly audit: { record(input: AuditEventInput): string; flush(): Promise<void> };
   /** How long a key settled as executed is remembered from the resolution (execution.idempotencyTtl). */
   readonly idempotencyTtlMs: number;
@@ -102,6 +152,20 @@ export class OutcomeResolutionService {
   constructor(options: OutcomeResolutionOptions) {
     this.#options = options;
     this.#now = options.now ?? Date.now;
+  }
+
+  /** Writes whose outcome is unknown, oldest first, in the operator's tenants (optionally one of them). */
+  async unresolved(operator: ResolvingOperator, options: { tenant?: string; limit?: number } = {}): Promise<UnresolvedCall[]> {
+    if (options.tenant !== undefined && !mayActOn(operator, options.tenant)) {
+      throw new InterlockError('FORBIDDEN', `operator "${operator.operatorId}" may not act on tenant "${options.tenant}"`);
+    }
+    const tenants = options.tenant !== undefined ? [options.tenant] : operator.tenants === '*' ? undefined : operator.tenants;
+    return listUnresolvedCalls(this.#options.store, {
+      tenants,
+      limit: options.limit,
+      now: this.#now(),
+      processDiedAfterMs: this.#options.processDiedAfterMs,
+    });
   }
 
   async resolve(operator: ResolvingOperator, order: ResolutionOrder): Promise<CallResolution> {

@@ -593,6 +593,7 @@ export async function openRuntime(projectPath: string, options: RuntimeOptions =
         authenticateOperator,
         ...operatorControls(approvals, containment),
         resolveCall: (operator, order) => outcomes.resolve(operator, order),
+        unresolvedCalls: (operator, query) => outcomes.unresolved(operator, query),
         proposePlan: (request, credential) => plans.propose(request, credential),
         getPlan: (reader, id) => plans.get(id, reader),
         executePlan: (id, credential, actingFor) => plans.execute(id, credential, actingFor),

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { ApprovalView } from '../approvals/approval-service.js';
-import type { CallResolution, ResolutionOrder } from '../execution/outcome-resolution.js';
+import type { CallResolution, ResolutionOrder, UnresolvedCall } from '../execution/outcome-resolution.js';
 import type { CallOutcome, CallRequest } from '../gate/call.js';
 import type { Credential } from '../identity/principal.js';
 import type { McpHttpServices } from '../mcp/http-door.js';
@@ -95,6 +95,8 @@ export interface ServerServices {
   setMode(operator: Operator, order: ModeOrder): Promise<ContainmentRule | null>;
   /** Settles a write whose outcome is unknown as executed or not_executed, within the operator's tenants. */
   resolveCall(operator: Operator, order: ResolutionOrder): Promise<CallResolution>;
+  /** Writes whose outcome is unknown, in the operator's tenants. */
+  unresolvedCalls(operator: Operator, query: { tenant?: string; limit?: number }): Promise<UnresolvedCall[]>;
   /** Decides every step of a plan without running any; stores it as `proposed` or `blocked`. */
   proposePlan(request: unknown, credential: Credential): Promise<PlanView>;
   /** The plan, for the agent that proposed it or an operator of its tenant. */

@@ -208,6 +208,45 @@ function resolutionSuite(storage: StorageKind): void {
       assertError(settled, 409, 'OUTCOME_NOT_UNKNOWN');
     });
 
+    it("GET /v1/calls/unresolved lists an unknown write to its tenant's operators until it is resolved", async () => {
+      const key = newKey('refund');
+      const callId = await unknownRefund('payments', key);
+      const listed = (answer: HttpAnswer): Record<string, unknown>[] => {
+        assert.equal(answer.status, 200, answer.text);
+        return answer.body['calls'] as Record<string, unknown>[];
+      };
+      const unresolved = (token: string, query = ''): Promise<HttpAnswer> =>
+        project.request('GET', `/v1/calls/unresolved${query}`, { token });
+
+      const mine = listed(await unresolved(financeLead)).find((call) => call['callId'] === callId);
+      assert.deepEqual(mine === undefined ? undefined : { ...mine, createdAt: typeof mine['createdAt'] }, {
+        tenant: 'acme',
+        agentId: 'support-bot',
+        tool: 'payments',
+        operation: 'create_refund',
+        state: 'unknown',
+        callId,
+        traceId: mine?.['traceId'],
+        idempotencyKey: key,
+        createdAt: 'string',
+      });
+      assert.equal(JSON.stringify(mine).includes('2500'), false, 'no arguments in the listing');
+      assert.ok(listed(await unresolved(financeLead, '?tenant=acme&limit=1000')).some((call) => call['callId'] === callId));
+      assert.deepEqual(listed(await unresolved(globexLead)), [], "another tenant's operator sees none of acme's calls");
+      assertError(await unresolved(globexLead, '?tenant=acme'), 403, 'FORBIDDEN');
+      assertError(await unresolved(agent), 403, 'FORBIDDEN');
+      assertError(await project.request('GET', '/v1/calls/unresolved'), 401, 'AUTH_MISSING');
+      assertError(await unresolved(financeLead, '?limit=0'), 400, 'REQUEST_INVALID');
+
+      const resolved = await resolveOverHttp(financeLead, { callId, as: 'executed', reason: 'refund found at the provider' });
+      assert.equal(resolved.status, 200, resolved.text);
+      assert.equal(
+        listed(await unresolved(financeLead)).some((call) => call['callId'] === callId),
+        false,
+        'a resolved call is no longer listed',
+      );
+    });
+
     it('an operator of another tenant, or an agent, cannot resolve; malformed orders are refused; nothing changes', async () => {
       const key = newKey('refund');
       const callId = await unknownRefund('payments', key);

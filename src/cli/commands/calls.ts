@@ -2,12 +2,12 @@ import { parseDuration } from '../../config/duration.js';
 import { InterlockError } from '../../errors/interlock-error.js';
 import {
   OutcomeResolutionService,
+  listUnresolvedCalls,
   processDiedAfterMs,
   RESOLUTIONS,
   type Resolution,
   type UnresolvedCallSelector,
 } from '../../execution/outcome-resolution.js';
-import type { IdempotencyRecord } from '../../store/store.js';
 import { projectContext, type ProjectContext } from '../project-context.js';
 import { withAuditedStore } from './audited-store.js';
 
@@ -35,16 +35,14 @@ export async function callsUnresolved(options: { project: string; tenant?: strin
   const context = projectContext(options.project);
   const store = await context.openStore();
   try {
-    const staleBefore = new Date(Date.now() - processDiedAfterMs(context.project.config)).toISOString();
-    const found = await store.listUnresolvedIdempotency(
-      options.tenant === undefined ? undefined : [options.tenant],
-      new Date(Date.now() + 1000).toISOString(),
-      options.limit ?? 100,
-    );
-    // A call still running may simply be running; only one past every deadline is unresolved.
-    const records = found.filter((record) => record.state === 'unknown' || record.updatedAt < staleBefore);
+    const records = await listUnresolvedCalls(store, {
+      tenants: options.tenant === undefined ? undefined : [options.tenant],
+      limit: options.limit,
+      now: Date.now(),
+      processDiedAfterMs: processDiedAfterMs(context.project.config),
+    });
     if (options.json === true) {
-      process.stdout.write(`${JSON.stringify(records.map(publicView), null, 2)}\n`);
+      process.stdout.write(`${JSON.stringify(records, null, 2)}\n`);
       return 0;
     }
     if (records.length === 0) {
@@ -53,9 +51,9 @@ export async function callsUnresolved(options: { project: string; tenant?: strin
     }
     process.stdout.write(`${records.length} write(s) with an unknown outcome (not run again under the same key):\n`);
     for (const record of records) {
-      const state = record.state === 'running' ? 'process died mid-call' : 'no answer (timeout or connection lost)';
+      const state = record.state === 'process_died' ? 'process died mid-call' : 'no answer (timeout or connection lost)';
       process.stdout.write(
-        `  ${record.createdAt}  ${record.tenant}/${record.agentId}  ${record.tool}.${record.operation}  call ${record.callId}  trace ${record.traceId}  key ${JSON.stringify(keyOf(record))}  ${state}\n`,
+        `  ${record.createdAt}  ${record.tenant}/${record.agentId}  ${record.tool}.${record.operation}  call ${record.callId}  trace ${record.traceId}  key ${JSON.stringify(record.idempotencyKey)}  ${state}\n`,
       );
     }
     process.stdout.write(
@@ -66,25 +64,6 @@ export async function callsUnresolved(options: { project: string; tenant?: strin
   } finally {
     await store.close();
   }
-}
-
-function publicView(record: IdempotencyRecord): Record<string, unknown> {
-  return {
-    tenant: record.tenant,
-    agentId: record.agentId,
-    tool: record.tool,
-    operation: record.operation,
-    state: record.state === 'running' ? 'process_died' : 'unknown',
-    callId: record.callId,
-    traceId: record.traceId,
-    idempotencyKey: keyOf(record),
-    createdAt: record.createdAt,
-  };
-}
-
-/** Scope keys are `tenant/agent/key`; tenant and agent ids never contain a slash. */
-function keyOf(record: IdempotencyRecord): string {
-  return record.scopeKey.slice(`${record.tenant}/${record.agentId}/`.length);
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { InterlockError } from '../../errors/interlock-error.js';
-import { RESOLUTIONS, type Resolution, type UnresolvedCallSelector } from '../../execution/outcome-resolution.js';
+import { MAX_UNRESOLVED_LISTED, RESOLUTIONS, type Resolution, type UnresolvedCallSelector } from '../../execution/outcome-resolution.js';
 import { bearerToken } from '../error-response.js';
 import type { ServerServices } from '../services.js';
 
@@ -27,6 +27,15 @@ export const callResolutionRequestSchema = {
   },
 } as const;
 
+export const unresolvedQuerySchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    tenant: { type: 'string', pattern: '^[a-z][a-z0-9_-]{0,62}$', description: "Only this tenant's calls." },
+    limit: { type: 'integer', minimum: 1, maximum: MAX_UNRESOLVED_LISTED, default: 100 },
+  },
+} as const;
+
 interface CallResolutionBody {
   callId?: string;
   agent?: string;
@@ -40,6 +49,15 @@ interface CallResolutionBody {
  * within their tenants; the operator's id is recorded as who resolved.
  */
 export function registerCallResolutionRoutes(app: FastifyInstance, services: ServerServices): void {
+  app.get<{ Querystring: { tenant?: string; limit?: number } }>(
+    '/v1/calls/unresolved',
+    { schema: { querystring: unresolvedQuerySchema } },
+    async (request) => {
+      const operator = await services.authenticateOperator(bearerToken(request));
+      return { calls: await services.unresolvedCalls(operator, request.query) };
+    },
+  );
+
   app.post<{ Body: CallResolutionBody }>('/v1/calls/resolve', { schema: { body: callResolutionRequestSchema } }, async (request) => {
     const operator = await services.authenticateOperator(bearerToken(request));
     const { as, reason } = request.body;
@@ -85,6 +103,49 @@ export const callResolutionOpenApi = {
     },
   },
   paths: {
+    '/v1/calls/unresolved': {
+      get: {
+        summary: "Writes whose outcome is unknown (timed out, or their process died mid-call), in the operator's tenants",
+        description:
+          'Oldest first. They are never run again under the same key until an operator resolves them (POST /v1/calls/resolve) or a declared status check does.',
+        security: [{ bearerAuth: [] }],
+        parameters: [
+          { name: 'tenant', in: 'query', required: false, schema: unresolvedQuerySchema.properties.tenant },
+          { name: 'limit', in: 'query', required: false, schema: unresolvedQuerySchema.properties.limit },
+        ],
+        responses: {
+          '200': {
+            description: 'The unresolved calls',
+            content: json({
+              type: 'object',
+              required: ['calls'],
+              properties: {
+                calls: {
+                  type: 'array',
+                  items: {
+                    type: 'object',
+                    properties: {
+                      tenant: { type: 'string' },
+                      agentId: { type: 'string' },
+                      tool: { type: 'string' },
+                      operation: { type: 'string' },
+                      state: { type: 'string', enum: ['unknown', 'process_died'] },
+                      callId: { type: 'string' },
+                      traceId: { type: 'string' },
+                      idempotencyKey: { type: 'string' },
+                      createdAt: { type: 'string' },
+                    },
+                  },
+                },
+              },
+            }),
+          },
+          '400': errorResponse('REQUEST_INVALID'),
+          '401': errorResponse('Authentication failed'),
+          '403': errorResponse("FORBIDDEN: an agent token, or a tenant outside the operator's"),
+        },
+      },
+    },
     '/v1/calls/resolve': {
       post: {
         summary: 'Resolve a write whose outcome is unknown (timed out, or its process died) as executed or not_executed',
